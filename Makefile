@@ -1,0 +1,67 @@
+# CivicSanté — two commands: `make run` (app on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app civicsante
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations messages chromium test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compiled catalogues (.mo) are build output, made from the committed .po files.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d civicsante/translations
+
+# Refresh the catalogue after adding or changing strings, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o civicsante/translations/messages.pot .
+	$(BIN)/pybabel update -N -i civicsante/translations/messages.pot -d civicsante/translations
+
+run: install
+	CIVICSANTE_ENV=development $(FLASK) db upgrade
+	CIVICSANTE_ENV=development $(FLASK) demo --if-empty
+	CIVICSANTE_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installation de Chromium (Debian)…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium manque et je ne suis pas root : installez-le (apt-get install chromium)." >&2; exit 1; \
+	  fi; \
+	fi
+
+test: install chromium
+	@$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(('$(PG_HOST)', $(PG_PORT))))"; then \
+	  $(MAKE) --no-print-directory test-postgres && echo "== Bases testées : SQLite et PostgreSQL =="; \
+	else \
+	  echo "== PostgreSQL ne répond pas sur $(PG_HOST):$(PG_PORT) : seule la base SQLite a été testée =="; \
+	fi
+
+test-sqlite: install
+	@echo "== Tests sur SQLite =="
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install
+	@echo "== Tests sur PostgreSQL ($(PG_TEST_URL)) =="
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
+	find civicsante/translations -name '*.mo' -delete

@@ -1,0 +1,59 @@
+"""Server-side sessions.
+
+Flask's signed cookie cannot be revoked: a copy replayed after logout would still be valid. So the
+cookie only carries a random key; the row it names is deleted at logout (or at password change), and
+a replayed cookie then finds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from civicsante.accounts.models import User, UserSession
+from civicsante.extensions import db
+from civicsante.types import utcnow
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(user: User, lifetime: timedelta, user_agent: str | None = None) -> str:
+    key = secrets.token_urlsafe(32)
+    db.session.add(UserSession(
+        key_hash=_hash(key), user_id=user.id, expires_at=utcnow() + lifetime,
+        user_agent=(user_agent or "")[:200] or None,
+    ))
+    user.session_key = key
+    return key
+
+
+def load_session_user(key: str) -> User | None:
+    row = db.session.execute(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key_hash == _hash(key), UserSession.expires_at > utcnow(),
+               User.deleted_at.is_(None))
+    ).scalar_one_or_none()
+    if row is not None:
+        row.session_key = key
+    return row
+
+
+def end_session(key: str | None) -> None:
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == _hash(key)))
+
+
+def end_all_sessions(user: User, *, except_key: str | None = None) -> None:
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if except_key:
+        query = query.where(UserSession.key_hash != _hash(except_key))
+    db.session.execute(query)
+
+
+def purge_expired() -> int:
+    return db.session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow())).rowcount

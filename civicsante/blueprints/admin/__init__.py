@@ -1,0 +1,19 @@
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from civicsante.blueprints.admin import routes  # noqa: E402,F401
+
+from flask_babel import lazy_gettext as _l  # noqa: E402
+
+# The administration menu; each area adds its sections here.
+SECTIONS = [
+    ("admin.index", _l("Overview")),
+    ("admin.users", _l("People and roles")),
+    ("admin.audit_log", _l("Audit log")),
+]
+
+
+@bp.app_context_processor
+def _admin_menu():
+    return {"admin_sections": lambda: SECTIONS}

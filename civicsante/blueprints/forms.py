@@ -1,0 +1,25 @@
+"""Form pieces shared by every blueprint."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired
+
+from civicsante.errors import DomainError
+
+
+class EmptyForm(FlaskForm):
+    """A one-button POST still carries the CSRF token."""
+
+
+def required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def attach_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's refusal next to the field it concerns (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        form.form_errors.append(error.message)

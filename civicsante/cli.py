@@ -1,0 +1,82 @@
+"""Command-line tools: ``flask --app civicsante <command>``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from civicsante.db import write_intent
+from civicsante.extensions import db
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+    app.cli.add_command(audit_verify)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt="Adresse e-mail")
+@click.option("--pseudonym", prompt="Pseudonyme")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
+def create_admin(email: str, pseudonym: str, password: str) -> None:
+    """Create an administrator account (or give the role to an existing account)."""
+    from civicsante.accounts import services
+    from civicsante.accounts.models import ADMIN, RoleAssignment, User
+    from civicsante.errors import DomainError
+
+    with write_intent():
+        try:
+            normalised = services.normalise_email(email)
+            user = db.session.execute(select(User).where(User.email == normalised)).scalar_one_or_none()
+            if user is None:
+                user = services.sign_up(email, pseudonym, password)
+            if user.has_role(ADMIN):
+                click.echo(f"{user.email} est déjà administrateur·rice.")
+                return
+            db.session.add(RoleAssignment(user=user, role=ADMIN))
+            from civicsante import audit
+            db.session.flush()
+            audit.record(None, "role.grant", user, role=ADMIN, via="create-admin")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from error
+    click.echo(f"Compte administrateur prêt : {user.email}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no account yet.")
+def demo(if_empty: bool) -> None:
+    """Load the fictional demo territory, establishments, association and one account per role."""
+    from civicsante.accounts.models import User
+    from civicsante.demo import DEMO_PASSWORD, load_demo
+
+    with write_intent():
+        if if_empty and db.session.execute(select(User.id).limit(1)).first():
+            click.echo("La base contient déjà des comptes : données de démonstration non chargées.")
+            return
+        accounts = load_demo()
+        db.session.commit()
+    click.echo("Données de démonstration prêtes. Comptes (mot de passe pour tous : "
+               f"{DEMO_PASSWORD}) :")
+    for role, email in accounts:
+        click.echo(f"  {role:<28} {email}")
+
+
+@click.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 when a row was edited or deleted."""
+    from civicsante.audit import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"Journal d'audit intègre : {result.rows} entrées vérifiées.")
+        return
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    click.echo(f"Journal d'audit ALTÉRÉ : {len(result.problems)} problème(s) sur {result.rows} entrées.",
+               err=True)
+    sys.exit(1)

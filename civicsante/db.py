@@ -1,0 +1,66 @@
+"""Database engine set-up shared by every area.
+
+SQLite (the embedded default) gets, on each connection: WAL, ``synchronous=FULL``, foreign keys,
+a busy timeout — and transactions opened by SQLAlchemy rather than by Python's sqlite3 module, so
+that a transaction that will write starts with ``BEGIN IMMEDIATE``. A deferred ``BEGIN`` that
+later writes must upgrade its lock, and in WAL mode that upgrade fails at once with
+``database is locked`` when another connection committed in between, whatever the busy timeout.
+Read-only HTTP requests (GET/HEAD/OPTIONS) keep a deferred ``BEGIN`` so readers never queue
+behind writers; code that writes during such a request wraps the work in ``write_intent()``
+before its first query.
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_read_only = contextvars.ContextVar("civicsante_read_only_transaction", default=False)
+
+
+def mark_read_only(value: bool) -> contextvars.Token:
+    return _read_only.set(value)
+
+
+def reset_read_only(token: contextvars.Token) -> None:
+    _read_only.reset(token)
+
+
+@contextmanager
+def write_intent():
+    """Open the next transactions in this context with BEGIN IMMEDIATE (SQLite)."""
+    token = _read_only.set(False)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN instead of the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def writes_on_read(view):
+    """Mark a view that writes during a GET (e.g. an audit row for reading a complaint), so its
+    transaction starts with BEGIN IMMEDIATE on SQLite."""
+    view.writes_on_read = True
+    return view

@@ -1,0 +1,4 @@
+"""Imports every model so the metadata (and Alembic's autogenerate) sees all tables."""
+from civicsante.accounts.models import RoleAssignment, User, UserSession  # noqa: F401
+from civicsante.audit import AuditEntry  # noqa: F401
+from civicsante.reference.models import Association, Establishment, Territory  # noqa: F401

@@ -1,0 +1,45 @@
+"""Which database the suite runs on, and how to reset it between tests.
+
+``TEST_DATABASE_URL`` selects PostgreSQL (``make test`` sets it for the second pass); otherwise a
+SQLite file in a temporary folder. The schema is built once per run by the real Alembic
+migrations; each test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import text
+
+from civicsante.audit import APPEND_ONLY_DDL, DROP_APPEND_ONLY_DDL
+from civicsante.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def reset_postgres_schema(url: str) -> None:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def empty_all_tables() -> None:
+    """Delete every row (the audit log's append-only triggers are lifted for the purpose)."""
+    engine = db.engine
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
+            conn.exec_driver_sql(statement)
+        for name in tables:
+            conn.exec_driver_sql(f"DELETE FROM {name}")
+        for statement in APPEND_ONLY_DDL["sqlite"]:
+            conn.exec_driver_sql(statement)
