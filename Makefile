@@ -23,7 +23,7 @@ install: $(VENV)/.installed translations
 
 # Compiled catalogues (.mo) are build output, made from the committed .po files.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d civicsante/translations
+	$(BIN)/pybabel -q compile -d civicsante/translations
 
 # Refresh the catalogue after adding or changing strings, then translate the new entries.
 messages: $(VENV)/.installed

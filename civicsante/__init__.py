@@ -85,7 +85,8 @@ def _select_locale() -> str:
     user = getattr(g, "_login_user", None) or (current_user if request else None)
     if user is not None and getattr(user, "is_authenticated", False) and user.language in languages:
         return user.language
-    lang = session.get("lang")
+    # Outside a request (CLI, services called from tests) there is no session: French.
+    lang = session.get("lang") if request else None
     return lang if lang in languages else "fr"
 
 
@@ -104,7 +105,8 @@ def _init_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context():
-        return {"current_locale": str(get_locale())}
+        from civicsante.accounts.passwords import MIN_LENGTH
+        return {"current_locale": str(get_locale()), "password_min_length": MIN_LENGTH}
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,9 +5,10 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from civicsante.db import write_intent
+from civicsante.db import read_only, write_intent
 from civicsante.extensions import db
 
 
@@ -15,9 +16,13 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     app.cli.add_command(audit_verify)
+    from civicsante.reference.cli import import_establishments, import_territories
+    app.cli.add_command(import_territories)
+    app.cli.add_command(import_establishments)
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", prompt="Adresse e-mail")
 @click.option("--pseudonym", prompt="Pseudonyme")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
@@ -48,6 +53,7 @@ def create_admin(email: str, pseudonym: str, password: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no account yet.")
 def demo(if_empty: bool) -> None:
     """Load the fictional demo territory, establishments, association and one account per role."""
@@ -67,11 +73,14 @@ def demo(if_empty: bool) -> None:
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 when a row was edited or deleted."""
     from civicsante.audit import verify_chain
 
-    result = verify_chain()
+    with read_only():
+        result = verify_chain()
+        db.session.rollback()
     if result.ok:
         click.echo(f"Journal d'audit intègre : {result.rows} entrées vérifiées.")
         return

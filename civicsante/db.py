@@ -38,6 +38,17 @@ def write_intent():
         _read_only.reset(token)
 
 
+@contextmanager
+def read_only():
+    """Open the next transactions in this context with a deferred BEGIN (SQLite): for long reads
+    outside a request, such as verifying the audit chain, that must not hold the write lock."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

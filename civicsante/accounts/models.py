@@ -132,9 +132,9 @@ class RoleAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(30))
-    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="RESTRICT"))
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"))
     establishment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("establishment.id", ondelete="RESTRICT"), index=True
+        ForeignKey("establishment.id"), index=True
     )
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,7 +54,7 @@ class Territory(db.Model):
     name: Mapped[str] = mapped_column(String(150))
     kind: Mapped[str] = mapped_column(String(20))
     code: Mapped[str] = mapped_column(String(20), unique=True)  # INSEE code (or QPV code)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="RESTRICT"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), default="")
 
     parent: Mapped["Territory | None"] = relationship(remote_side=[id], back_populates="children")
@@ -78,7 +78,7 @@ class Establishment(db.Model):
     finess: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
-    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="RESTRICT"), index=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id"), index=True)
 
     territory: Mapped[Territory] = relationship()
 
@@ -97,7 +97,7 @@ class Association(db.Model):
     approval_level: Mapped[str] = mapped_column(String(10))
     approval_number: Mapped[str] = mapped_column(String(50))
     approval_expires_on: Mapped[date]
-    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id", ondelete="RESTRICT"), index=True)
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
 
     territory: Mapped[Territory | None] = relationship()
 

@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('path', sa.String(length=255), nullable=False),
     sa.CheckConstraint("kind IN ('region', 'departement', 'epci', 'commune', 'quartier')", name=op.f('ck_territory_kind')),
-    sa.ForeignKeyConstraint(['parent_id'], ['territory.id'], name=op.f('fk_territory_parent_id_territory'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['parent_id'], ['territory.id'], name=op.f('fk_territory_parent_id_territory')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_territory')),
     sa.UniqueConstraint('code', name=op.f('uq_territory_code'))
     )
@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('approval_expires_on', sa.Date(), nullable=False),
     sa.Column('territory_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("approval_level IN ('national', 'regional')", name=op.f('ck_association_approval_level')),
-    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_association_territory_id_territory'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_association_territory_id_territory')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_association')),
     sa.UniqueConstraint('name', name=op.f('uq_association_name'))
     )
@@ -77,7 +77,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('territory_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("kind IN ('centre_hospitalier', 'chu', 'clinique', 'etablissement_psychiatrique', 'ssr', 'ehpad', 'centre_de_sante', 'centre_de_sante_communautaire', 'autre')", name=op.f('ck_establishment_kind')),
-    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_establishment_territory_id_territory'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_establishment_territory_id_territory')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_establishment')),
     sa.UniqueConstraint('finess', name=op.f('uq_establishment_finess'))
     )
@@ -117,9 +117,9 @@ def upgrade():
     sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(role = 'facilitator' AND territory_id IS NOT NULL AND establishment_id IS NULL) OR (role IN ('complaints_officer', 'mediator')     AND establishment_id IS NOT NULL AND territory_id IS NULL) OR (role IN ('admin', 'user_representative')     AND territory_id IS NULL AND establishment_id IS NULL)", name=op.f('ck_role_assignment_scope')),
     sa.CheckConstraint("role IN ('facilitator', 'user_representative', 'complaints_officer', 'mediator', 'admin')", name=op.f('ck_role_assignment_role')),
-    sa.ForeignKeyConstraint(['establishment_id'], ['establishment.id'], name=op.f('fk_role_assignment_establishment_id_establishment'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['establishment_id'], ['establishment.id'], name=op.f('fk_role_assignment_establishment_id_establishment')),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_role_assignment_granted_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_role_assignment_territory_id_territory'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_role_assignment_territory_id_territory')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_role_assignment_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_role_assignment'))
     )

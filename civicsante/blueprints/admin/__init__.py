@@ -2,13 +2,16 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from civicsante.blueprints.admin import routes  # noqa: E402,F401
+from civicsante.blueprints.admin import reference_routes, routes  # noqa: E402,F401
 
 from flask_babel import lazy_gettext as _l  # noqa: E402
 
 # The administration menu; each area adds its sections here.
 SECTIONS = [
     ("admin.index", _l("Overview")),
+    ("admin.territories", _l("Territories")),
+    ("admin.establishments", _l("Establishments")),
+    ("admin.associations", _l("Approved associations")),
     ("admin.users", _l("People and roles")),
     ("admin.audit_log", _l("Audit log")),
 ]

@@ -57,7 +57,7 @@ def _load_user(user_id: int) -> User:
 def user_detail(user_id: int):
     user = _load_user(user_id)
     return render_template("admin/user_detail.html", user=user, form=_grant_form(),
-                           revoke_form=EmptyForm(), role_labels=ROLE_LABELS)
+                           role_labels=ROLE_LABELS)
 
 
 @bp.post("/utilisateurs/<int:user_id>/roles")
@@ -77,7 +77,7 @@ def grant_role(user_id: int):
             db.session.rollback()
             attach_error(form, error)
     return render_template("admin/user_detail.html", user=user, form=form,
-                           revoke_form=EmptyForm(), role_labels=ROLE_LABELS), 422
+                           role_labels=ROLE_LABELS), 422
 
 
 @bp.post("/roles/<int:assignment_id>/retirer")
