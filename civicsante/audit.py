@@ -149,16 +149,16 @@ def verify_chain(batch: int = 5000) -> VerifyResult:
 # DDL the migration runs: the database itself refuses to rewrite history.
 APPEND_ONLY_DDL = {
     "sqlite": [
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+        ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
+        ("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
     ],
     "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log "
-        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ("CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "
+         "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql"),
+        ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log "
+         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"),
     ],
 }
 DROP_APPEND_ONLY_DDL = {

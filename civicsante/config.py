@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import ClassVar
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -32,7 +33,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = (
         _normalise_db_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )  # None: a SQLite file in the instance folder (see create_app)
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
 

@@ -57,7 +57,7 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     home_territory: Mapped[Territory | None] = relationship()
-    roles: Mapped[list["RoleAssignment"]] = relationship(
+    roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id", cascade="all, delete-orphan",
         lazy="selectin",
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
@@ -19,9 +19,21 @@ from sqlalchemy import delete, func, select
 from civicsante import audit
 from civicsante.accounts import sessions
 from civicsante.accounts.models import (
-    AGE_BANDS, LANGUAGES, ROLE_SCOPE, ROLES, SEXES, RoleAssignment, User, UserSession,
+    AGE_BANDS,
+    LANGUAGES,
+    ROLE_SCOPE,
+    ROLES,
+    SEXES,
+    RoleAssignment,
+    User,
+    UserSession,
 )
-from civicsante.accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from civicsante.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
 from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference.models import Establishment, Territory

@@ -22,8 +22,13 @@ from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference.models import TERRITORY_KINDS, Establishment, Territory
 from civicsante.reference.services import (
-    check_kind_below, clean_code, clean_establishment_kind, clean_finess, clean_territory_kind,
-    clean_text, column_length,
+    check_kind_below,
+    clean_code,
+    clean_establishment_kind,
+    clean_finess,
+    clean_territory_kind,
+    clean_text,
+    column_length,
 )
 
 TERRITORY_COLUMNS = ("code", "name", "kind", "parent_code")
@@ -166,7 +171,7 @@ def _check_territory_rows(rows, existing: dict, report: ImportReport) -> dict[st
         if any(TERRITORY_KINDS.index(child) <= TERRITORY_KINDS.index(row.kind)
                for child in children_kinds.get(row.code, ())):
             problems.append(_problem("kind", _l("Its sub-territories must stay below it: choose a "
-                                                "larger level.")))
+                                                "higher level.")))
         if problems:
             problems_by_line[row.line] = problems
     report.errors = sorted(problems_by_line.items())

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_babel import lazy_gettext as _l
 
 from civicsante.extensions import db
 
@@ -57,8 +56,8 @@ class Territory(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("territory.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), default="")
 
-    parent: Mapped["Territory | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Territory"]] = relationship(back_populates="parent", order_by="Territory.name")
+    parent: Mapped[Territory | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Territory]] = relationship(back_populates="parent", order_by="Territory.name")
 
     @property
     def depth(self) -> int:

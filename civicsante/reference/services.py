@@ -19,8 +19,13 @@ from civicsante.accounts.models import RoleAssignment, User
 from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference.models import (
-    APPROVAL_LEVELS, ESTABLISHMENT_KINDS, TERRITORY_KIND_LABELS, TERRITORY_KINDS, Association,
-    Establishment, Territory,
+    APPROVAL_LEVELS,
+    ESTABLISHMENT_KINDS,
+    TERRITORY_KIND_LABELS,
+    TERRITORY_KINDS,
+    Association,
+    Establishment,
+    Territory,
 )
 
 # Letters, digits, "-" and "_": INSEE codes (with 2A/2B for Corsica), EPCI SIREN numbers, QPV codes.
@@ -89,7 +94,7 @@ def check_kind_below(kind: str, parent_kind: str, field: str = "parent_code") ->
     contain a cycle."""
     if TERRITORY_KINDS.index(kind) <= TERRITORY_KINDS.index(parent_kind):
         raise DomainError(
-            _l("The parent must be of a larger level than “%(kind)s” (it is “%(parent)s”).",
+            _l("The parent must be of a higher level than “%(kind)s” (it is “%(parent)s”).",
                kind=TERRITORY_KIND_LABELS[kind], parent=TERRITORY_KIND_LABELS[parent_kind]),
             field)
 
@@ -101,7 +106,7 @@ def clean_finess(value: str | None, field: str = "finess") -> str:
         raise DomainError(_l("This field is required."), field)
     if not FINESS_RE.match(finess):
         raise DomainError(
-            _l("A FINESS number is exactly 9 characters: digits, starting with 2A or 2B in Corsica."),
+            _l("A FINESS number is exactly 9 digits (in Corsica it starts with 2A or 2B)."),
             field)
     return finess
 
@@ -232,7 +237,7 @@ def update_territory(territory: Territory, *, code: str, name: str, kind: str,
     child_kinds = db.session.execute(
         select(Territory.kind).where(Territory.parent_id == territory.id).distinct()).scalars()
     if any(TERRITORY_KINDS.index(child) <= TERRITORY_KINDS.index(values["kind"]) for child in child_kinds):
-        raise DomainError(_l("Its sub-territories must stay below it: choose a larger level."), "kind")
+        raise DomainError(_l("Its sub-territories must stay below it: choose a higher level."), "kind")
     changed = _changes(territory, values)
     new_parent_id = parent.id if parent else None
     if territory.parent_id != new_parent_id:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -65,7 +66,7 @@ def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, li
         page.get_by_role("button", name=fr_or_en("Télécharger mes données", "Download my data")).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".json")
-    data = json.loads(open(download.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     assert data["account"]["email"] == EMAIL
     assert data["account"]["pseudonym"] == PSEUDONYM
     assert data["account"]["home_territory"]["name"] == world.commune.name

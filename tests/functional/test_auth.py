@@ -4,14 +4,12 @@ from __future__ import annotations
 import re
 import time
 
-from http.cookies import SimpleCookie
-
 from sqlalchemy import select
 
 from civicsante.accounts.models import User, UserSession
 from civicsante.extensions import db
 from tests.conftest import log_in
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import make_user
 
 
 def _sign_up(client, **overrides):

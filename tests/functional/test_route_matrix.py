@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from civicsante.accounts.models import RoleAssignment, User
 from civicsante.accounts.sessions import start_session

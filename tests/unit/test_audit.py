@@ -6,17 +6,18 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from civicsante import audit
+from civicsante.accounts.models import User
 from civicsante.audit import AuditEntry, verify_chain
 from civicsante.extensions import db
-from tests.support.database import empty_all_tables  # noqa: F401  (documents the trigger lifting)
 from tests.support.factories import make_user
 
 
 def _write_entries(app, n=5):
     user = make_user(app)
     with app.app_context():
+        actor = db.session.get(User, user.id)
         for i in range(n):
-            audit.record(None, f"test.action{i}", ("thing", i), note=i)
+            audit.record(actor, f"test.action{i}", ("thing", i), note=i)
         db.session.commit()
 
 
@@ -45,12 +46,10 @@ def test_chain_of_untouched_log_verifies(app):
 def test_database_refuses_update_and_delete(app):
     _write_entries(app, 2)
     with app.app_context():
-        with pytest.raises(DatabaseError):
-            with db.engine.begin() as conn:
-                conn.execute(text("UPDATE audit_log SET action = 'forged'"))
-        with pytest.raises(DatabaseError):
-            with db.engine.begin() as conn:
-                conn.execute(text("DELETE FROM audit_log"))
+        with pytest.raises(DatabaseError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_log SET action = 'forged'"))
+        with pytest.raises(DatabaseError), db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_log"))
 
 
 def test_editing_a_row_makes_audit_verify_fail(app):

@@ -18,10 +18,9 @@ pytestmark = pytest.mark.skipif(os.environ.get("TEST_DATABASE_URL", "").startswi
 @pytest.fixture
 def sqlite_app(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'engine.sqlite3'}"})
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
-            conn.execute(text("INSERT INTO counter (id, n) VALUES (1, 0)"))
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter (id, n) VALUES (1, 0)"))
     yield app
     with app.app_context():
         db.engine.dispose()

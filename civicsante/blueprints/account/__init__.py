@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
 
-from civicsante.blueprints.account import routes  # noqa: E402,F401
+from civicsante.blueprints.account import routes  # noqa: F401

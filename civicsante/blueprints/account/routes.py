@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, session, url_for
+from flask import Response, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 

@@ -2,9 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from civicsante.blueprints.admin import reference_routes, routes  # noqa: E402,F401
+from flask_babel import lazy_gettext as _l
 
-from flask_babel import lazy_gettext as _l  # noqa: E402
+from civicsante.blueprints.admin import reference_routes, routes  # noqa: F401
 
 # The administration menu; each area adds its sections here.
 SECTIONS = [

@@ -10,7 +10,10 @@ from wtforms.validators import InputRequired
 from civicsante.blueprints.account.forms import _optional_int
 from civicsante.blueprints.forms import required
 from civicsante.reference.models import (
-    APPROVAL_LEVELS, ESTABLISHMENT_KINDS, TERRITORY_KIND_LABELS, TERRITORY_KINDS,
+    APPROVAL_LEVELS,
+    ESTABLISHMENT_KINDS,
+    TERRITORY_KIND_LABELS,
+    TERRITORY_KINDS,
 )
 
 ESTABLISHMENT_KIND_LABELS = {
@@ -18,7 +21,7 @@ ESTABLISHMENT_KIND_LABELS = {
     "chu": _l("University hospital (CHU)"),
     "clinique": _l("Private clinic"),
     "etablissement_psychiatrique": _l("Psychiatric establishment"),
-    "ssr": _l("Rehabilitation care (SSR)"),
+    "ssr": _l("Medical and rehabilitation care (SMR)"),
     "ehpad": _l("Nursing home (EHPAD)"),
     "centre_de_sante": _l("Health centre"),
     "centre_de_sante_communautaire": _l("Community health centre"),
@@ -43,7 +46,7 @@ class EstablishmentForm(FlaskForm):
 
 class AssociationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required()])
-    approval_level = SelectField(_l("Approval"), choices=[(a, APPROVAL_LEVEL_LABELS[a]) for a in APPROVAL_LEVELS])
+    approval_level = SelectField(_l("Approval level"), choices=[(a, APPROVAL_LEVEL_LABELS[a]) for a in APPROVAL_LEVELS])
     approval_number = StringField(_l("Approval number"), validators=[required()])
     # InputRequired, not DataRequired: a date typed wrongly keeps its own message.
     approval_expires_on = DateField(

@@ -13,7 +13,10 @@ from sqlalchemy.orm import joinedload
 
 from civicsante.blueprints.admin import bp
 from civicsante.blueprints.admin.reference_forms import (
-    APPROVAL_LEVEL_LABELS, ESTABLISHMENT_KIND_LABELS, AssociationForm, EstablishmentForm,
+    APPROVAL_LEVEL_LABELS,
+    ESTABLISHMENT_KIND_LABELS,
+    AssociationForm,
+    EstablishmentForm,
     TerritoryForm,
 )
 from civicsante.blueprints.forms import EmptyForm, attach_error
@@ -21,7 +24,11 @@ from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference import services
 from civicsante.reference.models import (
-    TERRITORY_KIND_LABELS, TERRITORY_KINDS, Association, Establishment, Territory,
+    TERRITORY_KIND_LABELS,
+    TERRITORY_KINDS,
+    Association,
+    Establishment,
+    Territory,
 )
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from civicsante.blueprints.auth import routes  # noqa: E402,F401
+from civicsante.blueprints.auth import routes  # noqa: F401

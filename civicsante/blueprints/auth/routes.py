@@ -7,7 +7,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from civicsante.accounts import services
 from civicsante.accounts.models import User
 from civicsante.blueprints.auth import bp
-from civicsante.blueprints.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignUpForm
+from civicsante.blueprints.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
 from civicsante.blueprints.forms import EmptyForm, attach_error
 from civicsante.blueprints.main.routes import safe_next
 from civicsante.errors import DomainError

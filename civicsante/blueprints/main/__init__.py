@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from civicsante.blueprints.main import routes  # noqa: E402,F401
+from civicsante.blueprints.main import routes  # noqa: F401
