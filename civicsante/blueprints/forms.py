@@ -23,3 +23,8 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 when the form is shown again with errors, so clients and tests can tell."""
+    return 422 if form.errors or form.form_errors else 200

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, logout_user
 from civicsante.accounts import services
 from civicsante.blueprints.account import bp
 from civicsante.blueprints.account.forms import DeleteAccountForm, PasswordChangeForm, ProfileForm
-from civicsante.blueprints.forms import EmptyForm, attach_error
+from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
 from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference.services import territory_choices
@@ -17,10 +17,6 @@ from civicsante.reference.services import territory_choices
 @login_required
 def _require_login():
     """Every page of this blueprint is the signed-in person's own account."""
-
-
-def _status(form) -> int:
-    return 422 if form.errors or form.form_errors else 200
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -41,7 +37,7 @@ def profile():
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("account/profile.html", form=form), _status(form)
+    return render_template("account/profile.html", form=form), form_status(form)
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
@@ -56,7 +52,7 @@ def change_password():
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("account/password.html", form=form), _status(form)
+    return render_template("account/password.html", form=form), form_status(form)
 
 
 @bp.get("/mes-donnees")
@@ -95,4 +91,4 @@ def delete_account():
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("account/delete.html", form=form), _status(form)
+    return render_template("account/delete.html", form=form), form_status(form)

@@ -5,10 +5,10 @@ create form, an edit form and a delete confirmation; the three share ``_save`` a
 """
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from civicsante.blueprints.admin import bp
@@ -19,7 +19,8 @@ from civicsante.blueprints.admin.reference_forms import (
     EstablishmentForm,
     TerritoryForm,
 )
-from civicsante.blueprints.forms import EmptyForm, attach_error
+from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
+from civicsante.blueprints.rendering import paginate, search
 from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference import services
@@ -30,20 +31,6 @@ from civicsante.reference.models import (
     Establishment,
     Territory,
 )
-
-
-def _status(form) -> int:
-    return 422 if form.errors or form.form_errors else 200
-
-
-def _search(query, q: str, *columns):
-    if q:
-        query = query.where(or_(*(column.icontains(q, autoescape=True) for column in columns)))
-    return query
-
-
-def _paginate(query):
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def _save(form, template: str, action, *, done: str, list_endpoint: str, **context):
@@ -58,7 +45,7 @@ def _save(form, template: str, action, *, done: str, list_endpoint: str, **conte
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template(template, form=form, **context), _status(form)
+    return render_template(template, form=form, **context), form_status(form)
 
 
 def _confirm_delete(obj, delete, *, label: str, done: str, list_endpoint: str):
@@ -77,7 +64,7 @@ def _confirm_delete(obj, delete, *, label: str, done: str, list_endpoint: str):
     return render_template(
         "admin/confirm_delete.html", form=form, label=label, blockers=services.delete_blockers(obj),
         cancel_url=url_for(list_endpoint),
-    ), _status(form)
+    ), form_status(form)
 
 
 # Territories ----------------------------------------------------------------------------------
@@ -88,10 +75,10 @@ def territories():
     kind = request.args.get("kind") or ""
     # Tree order: a path sorts right after its ancestors' paths.
     query = select(Territory).options(joinedload(Territory.parent)).order_by(Territory.path)
-    query = _search(query, q, Territory.name, Territory.code)
+    query = search(query, q, Territory.name, Territory.code)
     if kind in TERRITORY_KINDS:
         query = query.where(Territory.kind == kind)
-    return render_template("admin/territories.html", page=_paginate(query), q=q, kind=kind,
+    return render_template("admin/territories.html", page=paginate(query), q=q, kind=kind,
                            kind_labels=TERRITORY_KIND_LABELS)
 
 
@@ -134,8 +121,8 @@ def establishments():
     q = (request.args.get("q") or "").strip()
     query = (select(Establishment).options(joinedload(Establishment.territory))
              .order_by(Establishment.name, Establishment.id))
-    query = _search(query, q, Establishment.name, Establishment.finess)
-    return render_template("admin/establishments.html", page=_paginate(query), q=q,
+    query = search(query, q, Establishment.name, Establishment.finess)
+    return render_template("admin/establishments.html", page=paginate(query), q=q,
                            kind_labels=ESTABLISHMENT_KIND_LABELS)
 
 
@@ -182,8 +169,8 @@ def associations():
     q = (request.args.get("q") or "").strip()
     query = (select(Association).options(joinedload(Association.territory))
              .order_by(Association.name, Association.id))
-    query = _search(query, q, Association.name, Association.approval_number)
-    return render_template("admin/associations.html", page=_paginate(query), q=q,
+    query = search(query, q, Association.name, Association.approval_number)
+    return render_template("admin/associations.html", page=paginate(query), q=q,
                            level_labels=APPROVAL_LEVEL_LABELS)
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from civicsante.accounts import policy, services
 from civicsante.accounts.models import RoleAssignment, User
@@ -11,6 +11,7 @@ from civicsante.audit import AuditEntry
 from civicsante.blueprints.admin import bp
 from civicsante.blueprints.admin.forms import ROLE_LABELS, GrantRoleForm
 from civicsante.blueprints.forms import EmptyForm, attach_error
+from civicsante.blueprints.rendering import paginate, render_page_or_partial, search
 from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference.services import establishment_choices, territory_choices
@@ -31,12 +32,11 @@ def index():
 @bp.get("/utilisateurs")
 def users():
     q = (request.args.get("q") or "").strip()
-    query = select(User).where(User.deleted_at.is_(None)).order_by(User.pseudonym_key)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(User.pseudonym_key.like(like), User.email.like(like)))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("admin/users.html", page=page, q=q, role_labels=ROLE_LABELS)
+    query = search(select(User).where(User.deleted_at.is_(None)).order_by(User.pseudonym_key),
+                   q, User.pseudonym_key, User.email)
+    page = paginate(query)
+    return render_page_or_partial("admin/users.html", "admin/_users_results.html",
+                                  page=page, q=q, role_labels=ROLE_LABELS)
 
 
 def _grant_form() -> GrantRoleForm:
@@ -105,5 +105,5 @@ def audit_log():
     action = (request.args.get("action") or "").strip()
     if action:
         query = query.where(AuditEntry.action.like(f"{action}%"))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template("admin/audit_log.html", page=page, action=action)

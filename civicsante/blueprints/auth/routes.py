@@ -13,7 +13,7 @@ from civicsante.blueprints.auth.forms import (
     ResetPasswordForm,
     SignUpForm,
 )
-from civicsante.blueprints.forms import EmptyForm, attach_error
+from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
 from civicsante.blueprints.main.routes import safe_next
 from civicsante.errors import DomainError
 from civicsante.extensions import db, limiter
@@ -52,7 +52,7 @@ def sign_up():
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("auth/sign_up.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("auth/sign_up.html", form=form), form_status(form)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -71,7 +71,7 @@ def login():
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("auth/login.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/deconnexion")
@@ -114,7 +114,7 @@ def forgot_password():
                 "It is valid for %(minutes)s minutes.",
                 minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60), "info")
         return redirect(url_for("auth.login"), 303)
-    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form), form_status(form)
 
 
 @bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
@@ -136,4 +136,4 @@ def reset_password(token: str):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form), form_status(form)

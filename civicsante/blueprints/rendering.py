@@ -1,0 +1,30 @@
+"""One way for every route to answer htmx requests (DESIGN.md §7)."""
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy import or_
+
+from civicsante.extensions import db, htmx
+
+
+def render_page_or_partial(page_template: str, partial_template: str, **context) -> str:
+    """The full page, or only its partial for an htmx request that is not a boosted navigation.
+
+    The page includes the same partial, so both paths render the same markup; the security
+    headers add ``Vary: HX-Request`` so no cache serves one in place of the other.
+    """
+    if htmx and not htmx.boosted:
+        return render_template(partial_template, **context)
+    return render_template(page_template, **context)
+
+
+def search(query, q: str, *columns):
+    """Narrow ``query`` to rows where any of ``columns`` contains ``q`` (case-insensitive;
+    % and _ typed by the user are literal)."""
+    if q:
+        query = query.where(or_(*(column.icontains(q, autoescape=True) for column in columns)))
+    return query
+
+
+def paginate(query, per_page: int | None = None):
+    return db.paginate(query, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False)

@@ -1,0 +1,34 @@
+"""Demo data loads idempotently and its logins work."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from civicsante.extensions import db
+from civicsante.models import Association, Establishment, RoleAssignment, Territory, User
+from tests.conftest import log_in
+
+
+def _counts(app):
+    with app.app_context():
+        return {m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar_one()
+                for m in (Territory, Establishment, Association, User, RoleAssignment)}
+
+
+def test_demo_is_idempotent_and_its_logins_work(app, client):
+    from civicsante.demo import DEMO_PASSWORD
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@demo.civicsante.fr" in first.output and DEMO_PASSWORD in first.output
+    counts = _counts(app)
+    assert counts == {"Territory": 9, "Establishment": 2, "Association": 1, "User": 6, "RoleAssignment": 5}
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert _counts(app) == counts
+    assert "déjà" in runner.invoke(args=["demo", "--if-empty"]).output
+
+    log_in(client, "admin@demo.civicsante.fr", DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+    client.post("/deconnexion")
+    log_in(client, "animateur@demo.civicsante.fr", DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 403
