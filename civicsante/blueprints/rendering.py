@@ -8,12 +8,13 @@ from civicsante.extensions import db, htmx
 
 
 def render_page_or_partial(page_template: str, partial_template: str, **context) -> str:
-    """The full page, or only its partial for an htmx request that is not a boosted navigation.
+    """The full page, or only its partial for an htmx request that is not a boosted navigation
+    nor a history restore (going Back re-fetches the URL and needs the whole page).
 
     The page includes the same partial, so both paths render the same markup; the security
     headers add ``Vary: HX-Request`` so no cache serves one in place of the other.
     """
-    if htmx and not htmx.boosted:
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
         return render_template(partial_template, **context)
     return render_template(page_template, **context)
 

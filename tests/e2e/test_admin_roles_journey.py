@@ -32,12 +32,13 @@ def test_admin_grants_and_revokes_the_facilitator_role(site, live_app):
         "link", name=fr_or_en("Personnes et rôles", "People and roles")).click())
     expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Personnes et rôles", "People and roles"))
 
-    # Finds the resident by searching part of their pseudonym.
+    # Finds the resident by typing part of their pseudonym: the results update in place (htmx
+    # partial) and the address follows, so the search can be shared.
     page.get_by_role("searchbox").fill("sacha")
-    site.navigate(lambda: page.get_by_role("button", name=fr_or_en("Rechercher", "Search")).click())
-    expect(page).to_have_url(site.url("/admin/utilisateurs?q=sacha"))
-    rows = page.locator("table tbody tr")
+    rows = page.locator("#user-results table tbody tr")
     expect(rows).to_have_count(1)
+    expect(page).to_have_url(site.url("/admin/utilisateurs?q=sacha"))
+    site.check()
     site.navigate(lambda: rows.get_by_role("link", name="Sacha Martin").click())
     expect(page.get_by_role("heading", level=1)).to_have_text("Sacha Martin")
 
