@@ -22,6 +22,9 @@ def _hash(key: str) -> str:
 
 
 def start_session(user: User, lifetime: timedelta, user_agent: str | None = None) -> str:
+    """A new session row for ``user``; their expired ones are cleared at the same time."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.expires_at <= utcnow()))
     key = secrets.token_urlsafe(32)
     db.session.add(UserSession(
         key_hash=_hash(key), user_id=user.id, expires_at=utcnow() + lifetime,
@@ -54,6 +57,3 @@ def end_all_sessions(user: User, *, except_key: str | None = None) -> None:
         query = query.where(UserSession.key_hash != _hash(except_key))
     db.session.execute(query)
 
-
-def purge_expired() -> int:
-    return db.session.execute(delete(UserSession).where(UserSession.expires_at <= utcnow())).rowcount

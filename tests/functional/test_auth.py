@@ -141,3 +141,20 @@ def test_password_reset_ends_other_sessions(app, client, mailbox):
     path = _reset_link(mailbox, user.email).split("localhost", 1)[1]
     client.post(path, data={"password": "encore une autre phrase", "password_confirm": "encore une autre phrase"})
     assert other_device.get("/compte").status_code == 302
+
+
+def test_an_expired_session_is_refused_and_cleared_at_next_login(app, client):
+    from datetime import timedelta
+
+    from civicsante.types import utcnow
+
+    user = make_user(app)
+    log_in(client, user.email)
+    with app.app_context():
+        db.session.execute(db.update(UserSession).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    assert client.get("/compte").status_code == 302
+    log_in(client, user.email)
+    with app.app_context():
+        rows = db.session.execute(select(UserSession)).scalars().all()
+        assert len(rows) == 1 and rows[0].expires_at > utcnow()

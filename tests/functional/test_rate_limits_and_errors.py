@@ -41,3 +41,19 @@ def test_error_pages_are_french_and_hide_internals(app, client):
     assert "Une erreur" in page or "erreur" in page.lower()
     not_found = client.get("/pas-de-page-ici")
     assert not_found.status_code == 404 and "Page introuvable" in not_found.get_data(as_text=True)
+
+
+def test_refusals_are_explained_in_french(app, client, world, login_as):
+    login_as("resident")
+    forbidden = client.get("/admin/")
+    assert forbidden.status_code == 403 and "Accès refusé" in forbidden.get_data(as_text=True)
+    not_allowed = client.delete("/")
+    assert not_allowed.status_code == 405 and 'lang="fr"' in not_allowed.get_data(as_text=True)
+    bad_link = client.get("/mot-de-passe/nouveau/abc")
+    assert bad_link.status_code == 400 and "Demandez-en un nouveau" in bad_link.get_data(as_text=True)
+
+
+def test_no_hsts_over_plain_http(app):
+    response = app.test_client().get("/", base_url="http://localhost")
+    assert "Strict-Transport-Security" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
