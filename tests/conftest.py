@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,17 +70,26 @@ def app_config() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(_migrated, mailbox_server, app_config):
-    app = make_app(_migrated, mailbox_server.port, **app_config)
+@contextmanager
+def app_on_empty_database(database_url: str, mailbox_port: int, **overrides):
+    """An app on the migrated test database; every table is emptied when it is done."""
+    app = make_app(database_url, mailbox_port, **overrides)
     if app.config["RATELIMIT_ENABLED"]:
         with app.app_context():
             limiter.reset()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        database.empty_all_tables()
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            database.empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(_migrated, mailbox_server, app_config):
+    with app_on_empty_database(_migrated, mailbox_server.port, **app_config) as app:
+        yield app
 
 
 @pytest.fixture

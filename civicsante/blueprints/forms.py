@@ -1,11 +1,13 @@
 """Form pieces shared by every blueprint."""
 from __future__ import annotations
 
+from flask import flash, redirect
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired
 
 from civicsante.errors import DomainError
+from civicsante.extensions import db
 
 
 class EmptyForm(FlaskForm):
@@ -23,6 +25,25 @@ def attach_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def submit(form: FlaskForm, action, *, done: str | None, redirect_to: str):
+    """Run the use case behind a form: validate, call ``action`` (the service), commit, flash
+    ``done`` and redirect with 303. Answers None when validation fails or the service refuses
+    (the transaction is rolled back and the message put next to its field): the route then shows
+    the form again, with what was typed, and ``form_status(form)``."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return None
+    if done:
+        flash(done, "success")
+    return redirect(redirect_to, 303)
 
 
 def form_status(form: FlaskForm) -> int:

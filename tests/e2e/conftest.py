@@ -23,9 +23,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from civicsante.extensions import db
-from tests.conftest import make_app
-from tests.support import database
+from tests.conftest import app_on_empty_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -86,12 +84,9 @@ def axe_check(page, axe_source: str) -> None:
 @pytest.fixture
 def live_app(_migrated, mailbox_server):
     """The app as the live server runs it; use it with the factories (``make_world(live_app)``)."""
-    app = make_app(_migrated, mailbox_server.port, SESSION_COOKIE_SECURE=False, WTF_CSRF_ENABLED=True)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        database.empty_all_tables()
-        db.engine.dispose()
+    with app_on_empty_database(_migrated, mailbox_server.port, SESSION_COOKIE_SECURE=False,
+                               WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 @pytest.fixture

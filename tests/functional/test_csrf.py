@@ -5,10 +5,14 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from civicsante.accounts.models import RoleAssignment
 from civicsante.extensions import db
 from tests.functional.routes import params_for
-from tests.functional.test_route_matrix import UNSAFE, WalkContext, _signed_in_client, all_rules
+from tests.functional.test_route_matrix import (
+    UNSAFE,
+    _signed_in_client,
+    all_rules,
+    make_walk_context,
+)
 from tests.support.factories import make_user
 
 
@@ -27,11 +31,7 @@ def _row_counts(app) -> dict[str, int]:
 
 @pytest.mark.parametrize("role", ["anonymous", "admin"])
 def test_unsafe_requests_without_token_are_refused_and_change_nothing(app, world, role):
-    target = make_user(app, pseudonym="Cible", role="facilitator", territory_id=world.commune.id)
-    with app.app_context():
-        assignment_id = db.session.execute(
-            select(RoleAssignment.id).where(RoleAssignment.user_id == target.id)).scalar_one()
-    ctx = WalkContext(target, assignment_id, world)
+    ctx = make_walk_context(app, world)
     actor = make_user(app, role="admin") if role == "admin" else None
     client = _signed_in_client(app, actor)
     before = _row_counts(app)

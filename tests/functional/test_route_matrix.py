@@ -33,6 +33,15 @@ def test_every_route_is_declared(app):
     assert not stale, f"declared routes that no longer exist: {stale}"
 
 
+def make_walk_context(app, world) -> WalkContext:
+    """Objects the walk acts on: a person holding a role an admin may revoke, and ``world``."""
+    target = make_user(app, pseudonym="Cible", role="facilitator", territory_id=world.commune.id)
+    with app.app_context():
+        assignment_id = db.session.execute(
+            select(RoleAssignment.id).where(RoleAssignment.user_id == target.id)).scalar_one()
+    return WalkContext(target, assignment_id, world)
+
+
 @dataclass
 class WalkContext:
     target_user: User
@@ -73,11 +82,7 @@ def assert_security_headers(response, endpoint):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_route_matrix(app, world, role):
-    target = make_user(app, pseudonym="Cible", role="facilitator", territory_id=world.commune.id)
-    with app.app_context():
-        assignment_id = db.session.execute(
-            select(RoleAssignment.id).where(RoleAssignment.user_id == target.id)).scalar_one()
-    ctx = WalkContext(target, assignment_id, world)
+    ctx = make_walk_context(app, world)
     actor = None if role == "anonymous" else _user_for_role(app, world, role)
 
     mismatches = []

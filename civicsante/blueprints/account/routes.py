@@ -7,8 +7,7 @@ from flask_login import current_user, login_required, logout_user
 from civicsante.accounts import services
 from civicsante.blueprints.account import bp
 from civicsante.blueprints.account.forms import DeleteAccountForm, PasswordChangeForm, ProfileForm
-from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
-from civicsante.errors import DomainError
+from civicsante.blueprints.forms import EmptyForm, form_status, submit
 from civicsante.extensions import db
 from civicsante.reference.services import territory_choices
 
@@ -23,36 +22,27 @@ def _require_login():
 def profile():
     form = ProfileForm(obj=current_user)
     form.home_territory_id.choices = [("", _("Not specified"))] + territory_choices()
-    if form.validate_on_submit():
-        try:
-            services.update_profile(
-                current_user, pseudonym=form.pseudonym.data,
-                home_territory_id=form.home_territory_id.data, age_band=form.age_band.data,
-                sex=form.sex.data, language=form.language.data,
-            )
-            session["lang"] = current_user.language
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("account.profile"), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("account/profile.html", form=form), form_status(form)
+
+    def save():
+        services.update_profile(
+            current_user, pseudonym=form.pseudonym.data,
+            home_territory_id=form.home_territory_id.data, age_band=form.age_band.data,
+            sex=form.sex.data, language=form.language.data,
+        )
+        session["lang"] = current_user.language
+
+    return (submit(form, save, done=_("Your profile has been saved."), redirect_to=url_for("account.profile"))
+            or (render_template("account/profile.html", form=form), form_status(form)))
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-            db.session.commit()
-            flash(_("Your password has been changed. Other devices have been logged out."), "success")
-            return redirect(url_for("account.profile"), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("account/password.html", form=form), form_status(form)
+    return (submit(form, lambda: services.change_password(current_user, form.current_password.data,
+                                                          form.new_password.data),
+                   done=_("Your password has been changed. Other devices have been logged out."),
+                   redirect_to=url_for("account.profile"))
+            or (render_template("account/password.html", form=form), form_status(form)))
 
 
 @bp.get("/mes-donnees")
@@ -80,15 +70,11 @@ def download_my_data():
 @bp.route("/supprimer", methods=["GET", "POST"])
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_account(current_user, form.password.data)
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your account has been deleted. Thank you for your contributions."), "success")
-            return redirect(url_for("main.home"), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("account/delete.html", form=form), form_status(form)
+    response = submit(form, lambda: services.delete_account(current_user, form.password.data),
+                      done=None, redirect_to=url_for("main.home"))
+    if response is None:
+        return render_template("account/delete.html", form=form), form_status(form)
+    logout_user()
+    session.clear()
+    flash(_("Your account has been deleted. Thank you for your contributions."), "success")
+    return response

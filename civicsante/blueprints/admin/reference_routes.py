@@ -5,7 +5,7 @@ create form, an edit form and a delete confirmation; the three share ``_save`` a
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,9 +19,8 @@ from civicsante.blueprints.admin.reference_forms import (
     EstablishmentForm,
     TerritoryForm,
 )
-from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
+from civicsante.blueprints.forms import EmptyForm, form_status, submit
 from civicsante.blueprints.rendering import paginate, search
-from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.reference import services
 from civicsante.reference.models import (
@@ -34,37 +33,21 @@ from civicsante.reference.models import (
 
 
 def _save(form, template: str, action, *, done: str, list_endpoint: str, **context):
-    """Validate, run the service ``action``, commit and go back to the list (303); otherwise show
-    the form again with what was typed and the errors next to their fields (422)."""
-    if form.validate_on_submit():
-        try:
-            action()
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for(list_endpoint), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template(template, form=form, **context), form_status(form)
+    """Save through the service ``action`` and go back to the list, or show the form again."""
+    return (submit(form, action, done=done, redirect_to=url_for(list_endpoint))
+            or (render_template(template, form=form, **context), form_status(form)))
 
 
 def _confirm_delete(obj, delete, *, label: str, done: str, list_endpoint: str):
     """The confirmation page (GET) and the deletion itself (POST). What still refers to the object
     is listed instead of the button; the service refuses the POST all the same."""
     form = EmptyForm()
-    if form.validate_on_submit():
-        try:
-            delete(obj, by=current_user)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for(list_endpoint), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template(
+    response = submit(form, lambda: delete(obj, by=current_user), done=done,
+                      redirect_to=url_for(list_endpoint))
+    return response or (render_template(
         "admin/confirm_delete.html", form=form, label=label, blockers=services.delete_blockers(obj),
         cancel_url=url_for(list_endpoint),
-    ), form_status(form)
+    ), form_status(form))
 
 
 # Territories ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from civicsante.accounts.models import RoleAssignment, User
 from civicsante.audit import AuditEntry
 from civicsante.blueprints.admin import bp
 from civicsante.blueprints.admin.forms import ROLE_LABELS, GrantRoleForm
-from civicsante.blueprints.forms import EmptyForm, attach_error
+from civicsante.blueprints.forms import EmptyForm, form_status, submit
 from civicsante.blueprints.rendering import paginate, render_page_or_partial, search
 from civicsante.errors import DomainError
 from civicsante.extensions import db
@@ -64,20 +64,11 @@ def user_detail(user_id: int):
 def grant_role(user_id: int):
     user = _load_user(user_id)
     form = _grant_form()
-    if form.validate_on_submit():
-        try:
-            services.grant_role(
-                user, form.role.data,
-                services.RoleScope(form.territory_id.data, form.establishment_id.data), by=current_user,
-            )
-            db.session.commit()
-            flash(_("Role granted."), "success")
-            return redirect(url_for("admin.user_detail", user_id=user.id), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("admin/user_detail.html", user=user, form=form,
-                           role_labels=ROLE_LABELS), 422
+    scope = services.RoleScope(form.territory_id.data, form.establishment_id.data)
+    return (submit(form, lambda: services.grant_role(user, form.role.data, scope, by=current_user),
+                   done=_("Role granted."), redirect_to=url_for("admin.user_detail", user_id=user.id))
+            or (render_template("admin/user_detail.html", user=user, form=form, role_labels=ROLE_LABELS),
+                form_status(form)))
 
 
 @bp.post("/roles/<int:assignment_id>/retirer")

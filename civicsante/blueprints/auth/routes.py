@@ -13,7 +13,7 @@ from civicsante.blueprints.auth.forms import (
     ResetPasswordForm,
     SignUpForm,
 )
-from civicsante.blueprints.forms import EmptyForm, attach_error, form_status
+from civicsante.blueprints.forms import EmptyForm, attach_error, form_status, submit
 from civicsante.blueprints.main.routes import safe_next
 from civicsante.errors import DomainError
 from civicsante.extensions import db, limiter
@@ -41,18 +41,15 @@ def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("account.profile"), 303)
     form = SignUpForm()
-    if form.validate_on_submit():
-        try:
-            user = services.sign_up(form.email.data, form.pseudonym.data, form.password.data,
-                                    language=session.get("lang", "fr"))
-            _start_session(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s! Your account has been created.", name=user.pseudonym), "success")
-            return redirect(url_for("account.profile"), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("auth/sign_up.html", form=form), form_status(form)
+
+    def create_and_log_in():
+        _start_session(services.sign_up(form.email.data, form.pseudonym.data, form.password.data,
+                                        language=session.get("lang", "fr")))
+
+    welcome = _("Welcome, %(name)s! Your account has been created.",
+                name=" ".join((form.pseudonym.data or "").split()))
+    return (submit(form, create_and_log_in, done=welcome, redirect_to=url_for("account.profile"))
+            or (render_template("auth/sign_up.html", form=form), form_status(form)))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -61,17 +58,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"), 303)
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-            _start_session(user)
-            db.session.commit()
-            flash(_("You are logged in."), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("auth/login.html", form=form), form_status(form)
+    return (submit(form, lambda: _start_session(services.authenticate(form.email.data, form.password.data)),
+                   done=_("You are logged in."),
+                   redirect_to=safe_next(request.args.get("next"), url_for("main.home")))
+            or (render_template("auth/login.html", form=form), form_status(form)))
 
 
 @bp.post("/deconnexion")
@@ -127,13 +117,7 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("auth/reset_invalid.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data)
-            db.session.commit()
-            flash(_("Your password has been changed. You can now log in."), "success")
-            return redirect(url_for("auth.login"), 303)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-    return render_template("auth/reset_password.html", form=form), form_status(form)
+    return (submit(form, lambda: services.reset_password(user, form.password.data),
+                   done=_("Your password has been changed. You can now log in."),
+                   redirect_to=url_for("auth.login"))
+            or (render_template("auth/reset_password.html", form=form), form_status(form)))
