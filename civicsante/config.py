@@ -60,6 +60,8 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per minute;20 per hour")
+    # Every other anonymous POST (the language switch): generous, only against floods.
+    RATELIMIT_ANONYMOUS_POST = os.environ.get("RATELIMIT_ANONYMOUS_POST", "60 per minute")
 
     # E-mail: "smtp" sends through MAIL_SERVER; "console" prints (development default).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if os.environ.get("MAIL_SERVER") else "console")

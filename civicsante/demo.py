@@ -40,7 +40,7 @@ ACCOUNTS = [
     ("habitant·e", "habitante@demo.civicsante.fr", "Camille des Tilleuls", None, None, None),
     ("animateur·rice", "animateur@demo.civicsante.fr", "Animation Tilleuls", "facilitator", "territory", "99001"),
     ("représentant·e des usagers", "ru@demo.civicsante.fr", "Jeanne RU", "user_representative", None, None),
-    ("chargé·e des plaintes", "plaintes@demo.civicsante.fr", "Relations usagers CH Belrive",
+    ("chargé·e des réclamations", "plaintes@demo.civicsante.fr", "Relations usagers CH Belrive",
      "complaints_officer", "establishment", "990000011"),
     ("médiateur·rice", "mediateur@demo.civicsante.fr", "Dr Médiation", "mediator", "establishment", "990000011"),
     ("administrateur·rice", "admin@demo.civicsante.fr", "Admin CivicSanté", "admin", None, None),

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from civicsante.accounts.models import LANGUAGES
 from civicsante.blueprints.main import bp
-from civicsante.extensions import db
+from civicsante.extensions import db, limiter
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -35,6 +35,7 @@ def accessibility():
 
 
 @bp.post("/langue")
+@limiter.limit(lambda: current_app.config["RATELIMIT_ANONYMOUS_POST"])
 def set_language():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
