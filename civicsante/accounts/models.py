@@ -14,6 +14,8 @@ from civicsante.types import UTCDateTime, utcnow
 AGE_BANDS = ("moins_de_25", "25_34", "35_49", "50_64", "65_74", "75_et_plus")
 SEXES = ("femme", "homme", "autre")
 LANGUAGES = ("fr", "en")
+# E-mail about followed needs: never, at once, or in a weekly digest (opt-in: "aucun" by default).
+EMAIL_NOTIFICATION_MODES = ("aucun", "immediat", "hebdomadaire")
 
 # Role names as stored. "resident" is not stored: every active account is a resident.
 FACILITATOR = "facilitator"
@@ -39,6 +41,7 @@ class User(UserMixin, db.Model):
         CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
         CheckConstraint(f"sex IS NULL OR {_in('sex', SEXES)}", name="sex"),
         CheckConstraint(_in("language", LANGUAGES), name="language"),
+        CheckConstraint(_in("email_notifications", EMAIL_NOTIFICATION_MODES), name="email_notifications"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +56,7 @@ class User(UserMixin, db.Model):
     age_band: Mapped[str | None] = mapped_column(String(20))
     sex: Mapped[str | None] = mapped_column(String(10))
     language: Mapped[str] = mapped_column(String(2), default="fr")
+    email_notifications: Mapped[str] = mapped_column(String(15), default="aucun", server_default="aucun")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

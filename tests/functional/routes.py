@@ -71,9 +71,18 @@ EXPECTED: dict[tuple[str, str], int | dict] = {
     # These really delete: walked after the pages that show the object.
     ("admin.delete_establishment", "POST"): ADMIN_ACTS,
     ("admin.delete_association", "POST"): ADMIN_ACTS,
-    # Last: it ends the session.
-    ("auth.logout", "POST"): {"anonymous": LOGIN, "*": 303},
 }
+
+
+# Each area declares its routes in its own module, merged here; logout ends the walk.
+from tests.functional.routes_needs import EXPECTED as NEEDS_EXPECTED
+from tests.functional.routes_needs import params_for as needs_params
+from tests.functional.routes_notifications import EXPECTED as NOTIFICATIONS_EXPECTED
+from tests.functional.routes_notifications import params_for as notifications_params
+
+EXPECTED.update(NEEDS_EXPECTED)
+EXPECTED.update(NOTIFICATIONS_EXPECTED)
+EXPECTED[("auth.logout", "POST")] = {"anonymous": LOGIN, "*": 303}  # last: it ends the session
 
 
 def params_for(endpoint: str, ctx) -> dict:
@@ -90,7 +99,7 @@ def params_for(endpoint: str, ctx) -> dict:
         "admin.delete_establishment": {"establishment_id": ctx.world.hospital.id},
         "admin.edit_association": {"association_id": ctx.world.association.id},
         "admin.delete_association": {"association_id": ctx.world.association.id},
-    }.get(endpoint, {})
+    }.get(endpoint) or needs_params(endpoint, ctx) or notifications_params(endpoint, ctx)
 
 
 def expected_status(endpoint: str, method: str, role: str) -> int:

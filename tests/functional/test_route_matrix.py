@@ -39,7 +39,12 @@ def make_walk_context(app, world) -> WalkContext:
     with app.app_context():
         assignment_id = db.session.execute(
             select(RoleAssignment.id).where(RoleAssignment.user_id == target.id)).scalar_one()
-    return WalkContext(target, assignment_id, world)
+    from tests.functional import routes_needs, routes_notifications
+
+    extra = {}
+    for area in (routes_needs, routes_notifications):
+        extra.update(area.make_objects(app, world, target))
+    return WalkContext(target, assignment_id, world, extra)
 
 
 @dataclass
@@ -47,6 +52,7 @@ class WalkContext:
     target_user: User
     target_assignment_id: int
     world: object
+    extra: dict
 
 
 def _signed_in_client(app, user):

@@ -73,6 +73,36 @@ def make_user(app, *, email=None, pseudonym=None, password=PASSWORD, role=None, 
         return _detach(user)
 
 
+def make_need(app, *, author_id=None, territory_id, title=None, description=None, category_code="premier_recours",
+              status=None, supports=0):
+    """A need submitted online by ``author_id`` (a new resident when None)."""
+    from sqlalchemy import select
+
+    from civicsante.needs import services
+    from civicsante.needs.models import Need, NeedCategory
+
+    n = next(_counter)
+    author_id = author_id or make_user(app, home_territory_id=territory_id).id
+    with app.app_context():
+        category_id = db.session.execute(
+            select(NeedCategory.id).where(NeedCategory.code == category_code)).scalar_one()
+        need = services.submit_need(
+            db.session.get(User, author_id), title=title or f"Besoin numéro {n}",
+            description=description or "Une description suffisamment longue.", category_id=category_id,
+            territory_id=territory_id, public_concerned=None, consent=True)
+        if status:
+            need.status = status
+        db.session.commit()
+        need_id = need.id
+    for _ in range(supports):
+        supporter = make_user(app)
+        with app.app_context():
+            services.support(db.session.get(Need, need_id), db.session.get(User, supporter.id))
+            db.session.commit()
+    with app.app_context():
+        return _detach(db.session.get(Need, need_id))
+
+
 @dataclass
 class World:
     """A small territory tree with two establishments, enough for permission tests."""
