@@ -144,9 +144,10 @@ def _insert_ignoring_duplicates(model, values: dict, conflict_columns: list[str]
     """INSERT … ON CONFLICT DO NOTHING: True when the row is new. Race-free: two requests
     supporting at once both succeed and exactly one row exists."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
-    return result.rowcount == 1
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+                 .returning(*model.__table__.primary_key.columns))
+    # RETURNING rather than rowcount: the driver's rowcount is not reliable for this statement.
+    return db.session.execute(statement).first() is not None
 
 
 def _open_for_contributions(need: Need) -> None:
