@@ -38,7 +38,7 @@ ASSOCIATION = ("Association des usagers du Val", "regional", "ARS-RE-2024-017", 
 # (label, e-mail, pseudonym, role, scope kind, scope code)
 ACCOUNTS = [
     ("habitant·e", "habitante@demo.civicsante.fr", "Camille des Tilleuls", None, None, None),
-    ("animateur·rice", "animateur@demo.civicsante.fr", "Animation Tilleuls", "facilitator", "territory", "99001"),
+    ("animateur·rice", "animateur@demo.civicsante.fr", "Animation Val Fleuri", "facilitator", "territory", "EPCI99001"),
     ("représentant·e des usagers", "ru@demo.civicsante.fr", "Jeanne RU", "user_representative", None, None),
     ("chargé·e des réclamations", "plaintes@demo.civicsante.fr", "Relations usagers CH Belrive",
      "complaints_officer", "establishment", "990000011"),
@@ -83,4 +83,11 @@ def load_demo() -> list[tuple[str, str]]:
             db.session.flush()
             audit.record(None, "role.grant", user, role=role, via="demo")
         accounts.append((label, email))
+
+    from civicsante.demo_needs import demo_residents, load_demo_needs
+
+    facilitator = db.session.execute(select(User).where(User.email == "animateur@demo.civicsante.fr")).scalar_one()
+    residents = demo_residents(home)
+    residents.append(db.session.execute(select(User).where(User.email == "habitante@demo.civicsante.fr")).scalar_one())
+    load_demo_needs(residents, facilitator)
     return accounts

@@ -39,7 +39,7 @@ from civicsante.extensions import db
 from civicsante.reference.models import Establishment, Territory
 from civicsante.types import utcnow
 
-PSEUDONYM_RE = re.compile(r"^[\w][\w .'\-]{1,38}[\w.]$", re.UNICODE)
+PSEUDONYM_RE = re.compile(r"^[\w][\w .'\-·]{1,38}[\w.]$", re.UNICODE)  # · : inclusive writing
 _RESET_SALT = "civicsante.password-reset"
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from civicsante.extensions import db
-from civicsante.models import Association, Establishment, RoleAssignment, Territory, User
+from civicsante.models import Association, Establishment, Need, RoleAssignment, Territory, User
 from tests.conftest import log_in
 
 
 def _counts(app):
     with app.app_context():
         return {m.__name__: db.session.execute(select(func.count()).select_from(m)).scalar_one()
-                for m in (Territory, Establishment, Association, User, RoleAssignment)}
+                for m in (Territory, Establishment, Association, User, RoleAssignment, Need)}
 
 
 def test_demo_is_idempotent_and_its_logins_work(app, client):
@@ -22,7 +22,9 @@ def test_demo_is_idempotent_and_its_logins_work(app, client):
     assert first.exit_code == 0, first.output
     assert "admin@demo.civicsante.fr" in first.output and DEMO_PASSWORD in first.output
     counts = _counts(app)
-    assert counts == {"Territory": 9, "Establishment": 2, "Association": 1, "User": 6, "RoleAssignment": 5}
+    # 6 accounts with a role each (resident included) + 12 demo residents; 40 needs.
+    assert counts == {"Territory": 9, "Establishment": 2, "Association": 1, "User": 18, "RoleAssignment": 5,
+                      "Need": 40}
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert _counts(app) == counts
     assert "déjà" in runner.invoke(args=["demo", "--if-empty"]).output
