@@ -19,6 +19,8 @@ def init_cli(app: Flask) -> None:
     from civicsante.reference.cli import import_establishments, import_territories
     app.cli.add_command(import_territories)
     app.cli.add_command(import_establishments)
+    from civicsante.notifications.cli import notify
+    app.cli.add_command(notify)
 
 
 @click.command("create-admin")

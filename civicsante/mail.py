@@ -9,13 +9,17 @@ from email.utils import make_msgid
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def send_mail(to: str, subject: str, text: str, html: str | None = None,
+              headers: dict[str, str] | None = None) -> EmailMessage:
+    """Send one e-mail; ``headers`` adds header fields (e.g. ``List-Unsubscribe``)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="civicsante")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -20,6 +20,7 @@ from civicsante import audit
 from civicsante.accounts import sessions
 from civicsante.accounts.models import (
     AGE_BANDS,
+    EMAIL_NOTIFICATION_MODES,
     LANGUAGES,
     ROLE_SCOPE,
     ROLES,
@@ -172,8 +173,9 @@ def change_password(user: User, current: str, new_password: str) -> None:
 # Profile --------------------------------------------------------------------------------------
 
 def update_profile(user: User, *, pseudonym: str, home_territory_id: int | None,
-                   age_band: str | None, sex: str | None, language: str) -> None:
-    """Age band and sex are optional and only ever used in anonymous statistics."""
+                   age_band: str | None, sex: str | None, language: str, email_notifications: str) -> None:
+    """Age band and sex are optional and only ever used in anonymous statistics. E-mails about
+    followed needs are opt-in: never, immediately or in a weekly digest."""
     pseudonym = _check_pseudonym(pseudonym, exclude_user_id=user.id)
     if home_territory_id is not None and db.session.get(Territory, home_territory_id) is None:
         raise DomainError(_l("Choose a territory from the list."), "home_territory_id")
@@ -181,12 +183,15 @@ def update_profile(user: User, *, pseudonym: str, home_territory_id: int | None,
         raise DomainError(_l("Choose an age band from the list."), "age_band")
     if sex and sex not in SEXES:
         raise DomainError(_l("Choose a value from the list."), "sex")
+    if email_notifications not in EMAIL_NOTIFICATION_MODES:
+        raise DomainError(_l("Choose a value from the list."), "email_notifications")
     user.pseudonym = pseudonym
     user.pseudonym_key = _pseudonym_key(pseudonym)
     user.home_territory_id = home_territory_id
     user.age_band = age_band or None
     user.sex = sex or None
     user.language = language if language in LANGUAGES else "fr"
+    user.email_notifications = email_notifications
     audit.record(user, "account.profile_update", user)
 
 

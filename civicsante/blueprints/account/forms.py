@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
-from civicsante.accounts.models import AGE_BANDS, SEXES
+from civicsante.accounts.models import AGE_BANDS, EMAIL_NOTIFICATION_MODES, SEXES
 from civicsante.accounts.passwords import MAX_LENGTH
 from civicsante.blueprints.forms import required
 
@@ -16,6 +16,11 @@ AGE_BAND_LABELS = {
     "75_et_plus": _l("75 and over"),
 }
 SEX_LABELS = {"femme": _l("Woman"), "homme": _l("Man"), "autre": _l("Other")}
+EMAIL_NOTIFICATION_LABELS = {
+    "aucun": _l("No e-mails"),
+    "immediat": _l("Immediately"),
+    "hebdomadaire": _l("In a weekly digest"),
+}
 
 
 def _optional_int(value):
@@ -34,6 +39,10 @@ class ProfileForm(FlaskForm):
         choices=[("", _l("I prefer not to say"))] + [(s, SEX_LABELS[s]) for s in SEXES],
     )
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    email_notifications = SelectField(
+        _l("E-mails about the needs you follow"),
+        choices=[(mode, EMAIL_NOTIFICATION_LABELS[mode]) for mode in EMAIL_NOTIFICATION_MODES],
+    )
 
 
 class PasswordChangeForm(FlaskForm):

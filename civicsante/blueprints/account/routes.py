@@ -28,6 +28,7 @@ def profile():
             current_user, pseudonym=form.pseudonym.data,
             home_territory_id=form.home_territory_id.data, age_band=form.age_band.data,
             sex=form.sex.data, language=form.language.data,
+            email_notifications=form.email_notifications.data,
         )
         session["lang"] = current_user.language
 
