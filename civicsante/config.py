@@ -73,10 +73,15 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "CivicSanté <ne-pas-repondre@civicsante.invalid>")
+    # The site's address as people reach it (e.g. https://civicsante.example.fr): links in e-mails
+    # sent outside a request (the cron command) are built on it.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     PAGE_SIZE = 25
+    # A need or a comment is hidden, pending a facilitator's review, after this many reports.
+    NEED_AUTO_HIDE_REPORTS = int(os.environ.get("NEED_AUTO_HIDE_REPORTS", "3"))
 
 
 class DevelopmentConfig(Config):

@@ -15,8 +15,8 @@ from civicsante.reference.models import Territory
 # (category code, territory code, title, description, public concerned)
 NEEDS = [
     ("premier_recours", "99001", "Plus de médecin traitant à Belrive depuis 2023",
-     "Depuis le départ à la retraite du Dr Laurent, aucun médecin ne prend de nouveaux patients. "
-     "Il faut aller à 25 km pour une consultation.", "Tous les habitants"),
+     ("Depuis le départ à la retraite du Dr Laurent, aucun médecin ne prend de nouveaux patients. "
+      "Il faut aller à 25 km pour une consultation."), "Tous les habitants"),
     ("premier_recours", "QN099001", "Pas de médecin généraliste aux Tilleuls",
      "Le cabinet du quartier a fermé. Les personnes âgées n'arrivent plus à se soigner.", None),
     ("premier_recours", "99002", "Délais de 6 mois pour un ophtalmologiste",

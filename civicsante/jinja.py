@@ -1,10 +1,17 @@
-"""Template filters and globals: French dates in Europe/Paris, pagination links."""
+"""Template filters and globals: French dates in Europe/Paris, pagination links, plain text with
+clickable links."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
+from markupsafe import Markup, escape
+
+# An http(s) address runs until white space or a character that cannot end a URL in prose.
+_URL_RE = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?\u00bb\u2019"
 
 
 def datetime_filter(value: datetime | None) -> str:
@@ -14,6 +21,38 @@ def datetime_filter(value: datetime | None) -> str:
 
 def date_filter(value: date | datetime | None) -> str:
     return format_date(value, "d MMMM y") if value else ""
+
+
+def _split_trailing(url: str) -> tuple[str, str]:
+    """Punctuation closing a sentence is not part of the address ("voir https://x.fr/a.")."""
+    end = len(url)
+    while end:
+        char = url[end - 1]
+        if char in _TRAILING or (char == ")" and url.count("(", 0, end) < url.count(")", 0, end)):
+            end -= 1
+            continue
+        break
+    return url[:end], url[end:]
+
+
+def linkify(text: str | None) -> Markup:
+    """Plain text as HTML: everything escaped (no markup is ever accepted from people), then
+    http(s) addresses made clickable. ``nofollow`` tells search engines the site does not vouch
+    for the link; ``noopener`` keeps the opened page from reaching back into ours."""
+    if not text:
+        return Markup("")
+    parts: list[str] = []
+    last = 0
+    for match in _URL_RE.finditer(text):
+        url, trailing = _split_trailing(match.group(0))
+        if "://" not in url or url.endswith("://"):
+            continue
+        parts.append(str(escape(text[last:match.start()])))
+        parts.append(f'<a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>')
+        parts.append(str(escape(trailing)))
+        last = match.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))
 
 
 def url_with_page(page: int) -> str:
@@ -26,6 +65,7 @@ def url_with_page(page: int) -> str:
 def init_jinja(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = datetime_filter
     app.jinja_env.filters["date"] = date_filter
+    app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.globals["url_with_page"] = url_with_page
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

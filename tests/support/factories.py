@@ -129,3 +129,16 @@ def make_world(app) -> World:
                                         finess="010000029", kind="clinique")
     association = make_association(app, name="Usagers Test", territory_id=region.id)
     return World(region, departement, commune, other, quartier, hospital, other_hospital, association)
+
+
+def make_comment(app, *, need_id, author_id=None, body=None):
+    """A comment on a need by ``author_id`` (a new resident when None)."""
+    from civicsante.needs import services
+    from civicsante.needs.models import Comment, Need
+
+    author_id = author_id or make_user(app).id
+    with app.app_context():
+        comment = services.add_comment(db.session.get(Need, need_id), db.session.get(User, author_id),
+                                       body or f"Commentaire numéro {next(_counter)}.")
+        db.session.commit()
+        return _detach(db.session.get(Comment, comment.id))

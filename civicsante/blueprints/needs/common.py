@@ -1,0 +1,120 @@
+"""Pieces the needs routes share: loaders that answer 404, the NotAllowed → 403 rule, one-click
+actions, the choices of the select boxes, and what every needs template may use."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request
+from sqlalchemy import or_, select
+
+from civicsante.blueprints.forms import EmptyForm, submit
+from civicsante.blueprints.main.routes import safe_next
+from civicsante.errors import DomainError, NotAllowed
+from civicsante.extensions import db
+from civicsante.needs import policy
+from civicsante.needs.models import (
+    CHANNEL_LABELS,
+    FUSIONNE,
+    STATUS_LABELS,
+    Comment,
+    Need,
+    NeedCategory,
+    Support,
+)
+from civicsante.notifications.services import deliver_immediate
+from civicsante.reference.models import TERRITORY_KIND_LABELS, Territory
+
+from . import bp
+
+
+@bp.context_processor
+def _needs_context():
+    return {"status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS, "needs_policy": policy,
+            "takes_contributions": takes_contributions}
+
+
+def load_need(need_id: int) -> Need:
+    need = db.session.get(Need, need_id)
+    if need is None:
+        abort(404)
+    return need
+
+
+def load_comment(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def takes_contributions(need: Need) -> bool:
+    """Whether to show the support and comment controls (services._open_for_contributions is the
+    rule that actually refuses)."""
+    return not need.hidden and need.status != FUSIONNE
+
+
+def forbidden_when_not_allowed(action):
+    """A service's NotAllowed is a 403, not a message next to a field (DESIGN.md §7)."""
+    def run():
+        try:
+            return action()
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+    return run
+
+
+def act(form, action, *, done, redirect_to, notify: bool = False):
+    """``submit`` (validate, run the service, commit, flash, 303) with NotAllowed answered 403.
+    With ``notify``, the people who chose immediate e-mails are written to once it is committed."""
+    response = submit(form, forbidden_when_not_allowed(action), done=done, redirect_to=redirect_to)
+    if response is not None and notify:
+        deliver_immediate()
+    return response
+
+
+def one_click(action, *, done, redirect_to: str):
+    """A one-button POST (support, follow, restore…): run the service, commit, say so, go back.
+    A refusal is flashed; NotAllowed is a 403."""
+    if EmptyForm().validate_on_submit():
+        try:
+            forbidden_when_not_allowed(action)()
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            if done:
+                flash(done, "success")
+    return redirect(redirect_to, 303)
+
+
+def back_to(default: str) -> str:
+    """Where a form asked to go back to (``next``), when it is a path of this site."""
+    return safe_next(request.values.get("next"), default)
+
+
+def category_choices(locale: str) -> list[tuple[int, str]]:
+    rows = db.session.execute(select(NeedCategory).where(NeedCategory.active.is_(True))
+                              .order_by(NeedCategory.position, NeedCategory.id)).scalars()
+    return [(c.id, c.label(locale)) for c in rows]
+
+
+def facilitated_territory_ids(user):
+    """A subquery of the ids of every territory ``user`` facilitates, sub-territories included."""
+    paths = policy.facilitated_territory_paths(user)
+    return select(Territory.id).where(or_(*(Territory.path.startswith(p) for p in paths)) if paths
+                                      else Territory.id.is_(None))
+
+
+def facilitated_territory_choices(user) -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Territory.id, Territory.name, Territory.kind)
+                              .where(Territory.id.in_(facilitated_territory_ids(user)))
+                              .order_by(Territory.path))
+    return [(row.id, f"{row.name} ({TERRITORY_KIND_LABELS[row.kind]})") for row in rows]
+
+
+def supported_among(need_ids: list[int], user) -> set[int]:
+    """Which of these needs ``user`` supports: one query for a whole page of the list."""
+    if not need_ids or not policy.can_contribute(user):
+        return set()
+    return set(db.session.execute(select(Support.need_id).where(
+        Support.user_id == user.id, Support.need_id.in_(need_ids))).scalars())
