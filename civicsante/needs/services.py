@@ -283,9 +283,8 @@ def report(target: Need | Comment, reporter: User, reason: str, *, auto_hide_aft
     db.session.add(AbuseReport(reporter_id=reporter.id, reason=reason[:500], **key))
     target.report_count += 1
     if target.report_count >= auto_hide_after and not target.hidden:
-        target.hidden = True
-        target.pending_review = True
-        target.hidden_reason = str(_l("hidden automatically after several reports, pending review"))
+        # No stored reason: the page says "pending review" in each reader's own language.
+        target.hidden, target.pending_review, target.hidden_reason = True, True, None
         audit.record(None, "moderation.auto_hide", target, reports=target.report_count)
 
 
