@@ -9,7 +9,7 @@ PG_PORT ?= 5432
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations messages chromium test-sqlite test-postgres clean
+.PHONY: run test install translations messages chromium test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ test-sqlite: install
 test-postgres: install
 	@echo "== Tests sur PostgreSQL ($(PG_TEST_URL)) =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+# Times the needs pages with 50,000 needs on SQLite (tests/bench/bench_needs_list.py); PostgreSQL
+# too with BENCH_ARGS="--database-url postgresql://postgres@127.0.0.1:5432/bench --reset".
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m tests.bench.bench_needs_list $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -75,3 +75,19 @@ def writes_on_read(view):
     transaction starts with BEGIN IMMEDIATE on SQLite."""
     view.writes_on_read = True
     return view
+
+
+# Objects the migrations create that the models do not describe: the full-text search indexes of
+# needs (migration 0003) — SQLite's FTS5 table ``need_fts`` with its shadow tables ``need_fts_*``,
+# PostgreSQL's trigram GIN index. Alembic autogenerate and the models-match test skip them.
+DATABASE_ONLY_TABLES = frozenset({"need_fts"})
+DATABASE_ONLY_INDEXES = frozenset({"ix_need_search_text_trgm"})
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic ``include_name`` hook: False for the database-only objects above."""
+    if type_ == "table" and name is not None:
+        return not any(name == t or name.startswith(f"{t}_") for t in DATABASE_ONLY_TABLES)
+    if type_ == "index":
+        return name not in DATABASE_ONLY_INDEXES
+    return True

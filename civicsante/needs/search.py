@@ -1,11 +1,27 @@
 """Finding needs: filters for the public list and "similar needs" while a title is typed.
 
-Text is matched on ``Need.search_text`` (lower-case, unaccented), so searches are case- and
-accent-insensitive on both databases.
+Text is matched on ``Need.search_text`` (lower-case, unaccented: civicsante/text.py), and a query
+is normalised the same way, so searches are case- and accent-insensitive on both databases. The
+indexes come from migration 0003:
+
+- SQLite: the FTS5 table ``need_fts`` (trigram tokenizer, external content over ``need``), so a
+  quoted word matches wherever it appears inside the text, as a substring; among needs that
+  contain as many of the typed words, similar needs are ranked by ``bm25``.
+- PostgreSQL: a pg_trgm GIN index on ``search_text``, which serves ``LIKE '%word%'``; among the
+  needs that contain as many of the typed words, similar needs are ranked by ``word_similarity``
+  (how well the typed text matches some stretch of the need's text, whatever the length of its
+  description).
+
+Words shorter than 3 characters are ignored: a trigram index cannot look them up, and "de" or
+"la" would match nearly everything anyway; so are a few French words that say nothing about a
+need ("pas", "pour", "dans"…: STOP_WORDS).
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, or_, select
+import operator
+from functools import reduce
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, table
 
 from civicsante.extensions import db
 from civicsante.needs.models import FUSIONNE, Need
@@ -13,11 +29,68 @@ from civicsante.reference.models import Territory
 from civicsante.text import normalise_for_search
 
 SORTS = ("recent", "soutiens")
+MAX_TERMS = 8
+# PostgreSQL: similar needs are ranked by word_similarity among this many candidates at most —
+# those containing the most typed words, the most supported first.
+SIMILARITY_CANDIDATES = 50
+
+_fts = table("need_fts")
+_fts_rowid = literal_column("need_fts.rowid")
+_fts_table = literal_column("need_fts")
+
+
+# French words of 3 letters or more that say nothing about a need (normalised: no accents).
+# Left out of searches: with a substring index, "pas" also finds "passage", "repas", "pastille"…
+STOP_WORDS = frozenset(["les", "des", "une", "aux", "par", "pour", "sur", "sous", "dans", "avec", "chez", "entre", "vers", "pas", "plus", "moins", "tres", "trop", "peu", "que", "qui", "quoi", "dont", "est", "sont", "ont", "etait", "etre", "avoir", "fait", "faire", "nous", "vous", "ils", "elle", "elles", "leur", "leurs", "notre", "nos", "votre", "vos", "mon", "ton", "son", "mes", "tes", "ses", "cette", "ces", "cet", "celui", "celle", "mais", "donc", "car", "comme", "tout", "tous", "toute", "toutes", "aussi", "encore", "depuis", "quand", "alors", "ici"])
 
 
 def _terms(text: str) -> list[str]:
     # Words of 3 letters or more: shorter ones ("de", "la") match everything.
-    return [w for w in normalise_for_search(text).split() if len(w) >= 3][:8]
+    words = [w for w in normalise_for_search(text).split() if len(w) >= 3 and w not in STOP_WORDS]
+    return list(dict.fromkeys(words))[:MAX_TERMS]
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _fts_query(terms: list[str], joiner: str) -> str:
+    """An FTS5 query: each word as a quoted string (so "l'hôpital" or a stray quote is text, not
+    syntax), joined by AND or OR."""
+    return f" {joiner} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _fts_match(terms: list[str], joiner: str) -> ColumnElement[bool]:
+    return _fts_table.match(_fts_query(terms, joiner))
+
+
+def _pattern(term: str) -> str:
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _contains(term: str) -> ColumnElement[bool]:
+    """``search_text LIKE '%term%'``: on PostgreSQL the trigram GIN index serves it. Both sides
+    are normalised (lower-case, unaccented) already, so LIKE finds what ILIKE would, without
+    lower-casing every candidate row when the index's matches are rechecked."""
+    return Need.search_text.like(_pattern(term), escape="/")
+
+
+def _words_found(terms: list[str]) -> ColumnElement[int]:
+    """How many of ``terms`` the need's text contains."""
+    return reduce(operator.add, [case((_contains(t), 1), else_=0) for t in terms])
+
+
+def _inside(path: str) -> Select:
+    """Ids of the territory whose path is ``path`` and of every territory under it."""
+    return select(Territory.id).where(Territory.path.startswith(path))
+
+
+def _parent_path(territory: Territory) -> str:
+    """The path of the territory's parent ("/1/4/9/" → "/1/4/"), or its own at the top of the
+    tree — read from the materialised path, without loading the parent."""
+    ancestors = territory.path.strip("/").split("/")[:-1]
+    return f"/{'/'.join(ancestors)}/" if ancestors else territory.path
 
 
 def visible_needs() -> Select:
@@ -31,15 +104,18 @@ def filter_needs(query: Select, *, territory_id: int | None = None, category_id:
     if territory_id:
         territory = db.session.get(Territory, territory_id)
         if territory is not None:
-            inside = select(Territory.id).where(Territory.path.startswith(territory.path))
-            query = query.where(Need.territory_id.in_(inside))
+            query = query.where(Need.territory_id.in_(_inside(territory.path)))
     if category_id:
         query = query.where(Need.category_id == category_id)
     if status:
         query = query.where(Need.status == status)
     terms = _terms(q or "")
     if terms:
-        query = query.where(and_(*(Need.search_text.contains(t, autoescape=True) for t in terms)))
+        if _sqlite():
+            matching = select(_fts_rowid).select_from(_fts).where(_fts_match(terms, "AND"))
+            query = query.where(Need.id.in_(matching))
+        else:
+            query = query.where(and_(*(_contains(t) for t in terms)))
     if sort == "soutiens":
         return query.order_by(Need.supports_count.desc(), Need.id.desc())
     return query.order_by(Need.created_at.desc(), Need.id.desc())
@@ -47,15 +123,31 @@ def filter_needs(query: Select, *, territory_id: int | None = None, category_id:
 
 def similar_needs(text: str, territory_id: int | None, limit: int = 5) -> list[Need]:
     """Up to ``limit`` visible needs of the territory (and the territories around it: its
-    parent's whole subtree) sharing words with ``text``, most shared words first."""
+    parent's whole subtree) sharing words with ``text``: those containing the most of the typed
+    words first, then the closest by the database's relevance score, then the most supported."""
     terms = _terms(text)
     if not terms:
         return []
-    query = visible_needs().where(or_(*(Need.search_text.contains(t, autoescape=True) for t in terms)))
     territory = db.session.get(Territory, territory_id) if territory_id else None
-    if territory is not None:
-        scope = territory.parent.path if territory.parent is not None else territory.path
-        query = query.where(Need.territory_id.in_(select(Territory.id).where(Territory.path.startswith(scope))))
-    candidates = db.session.execute(query.order_by(Need.supports_count.desc()).limit(50)).scalars().all()
-    ranked = sorted(candidates, key=lambda n: -sum(t in n.search_text for t in terms))
-    return ranked[:limit]
+    scope = [Need.territory_id.in_(_inside(_parent_path(territory)))] if territory is not None else []
+    # Counted on the candidate rows only, once the index has found them.
+    words_found = _words_found(terms)
+    if _sqlite():
+        ranked = (select(_fts_rowid.label("need_id"), func.bm25(_fts_table).label("score"))
+                  .select_from(_fts).where(_fts_match(terms, "OR")).subquery("ranked"))
+        query = (visible_needs().where(*scope).join(ranked, ranked.c.need_id == Need.id)
+                 # bm25 is negative: the lower, the better the match.
+                 .order_by(words_found.desc(), ranked.c.score))
+    else:
+        # word_similarity (how well the typed words match some stretch of the need's text, so a
+        # long description does not dilute the score as with similarity()) costs too much to
+        # compute on thousands of rows for a common word: only on the best candidates.
+        candidates = (visible_needs().with_only_columns(Need.id, words_found.label("words_found"))
+                      .where(or_(*(_contains(t) for t in terms)), *scope)
+                      .order_by(words_found.desc(), Need.supports_count.desc(), Need.id.desc())
+                      .limit(SIMILARITY_CANDIDATES).subquery("candidates"))
+        query = (select(Need).join(candidates, candidates.c.id == Need.id)
+                 .order_by(candidates.c.words_found.desc(),
+                           func.word_similarity(" ".join(terms), Need.search_text).desc()))
+    query = query.order_by(Need.supports_count.desc(), Need.id.desc()).limit(limit)
+    return list(db.session.execute(query).scalars().all())

@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from civicsante import create_app
+from civicsante.db import include_name
 from civicsante.extensions import db
 
 
@@ -34,7 +35,28 @@ def scratch_url(tmp_path):
 
 
 def _tables(engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    """The tables the models describe (the full-text index's tables are not among them)."""
+    return {name for name in inspect(engine).get_table_names()
+            if name != "alembic_version" and include_name(name, "table", {})}
+
+
+def _search_index_objects(engine) -> set[str]:
+    """The full-text search objects of migration 0003 present in the database."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'need_fts%'")).all()
+        else:
+            rows = conn.execute(text(
+                "SELECT indexname FROM pg_indexes WHERE indexname = 'ix_need_search_text_trgm'")).all()
+    return {r[0] for r in rows}
+
+
+SEARCH_INDEX_OBJECTS = {
+    "sqlite": {"need_fts", "need_fts_data", "need_fts_idx", "need_fts_docsize", "need_fts_config",
+               "need_fts_after_insert", "need_fts_after_update", "need_fts_after_delete"},
+    "postgresql": {"ix_need_search_text_trgm"},
+}
 
 
 def _audit_is_append_only(engine) -> bool:
@@ -55,16 +77,25 @@ def test_upgrade_downgrade_upgrade_and_models_match(scratch_url):
         upgrade()
         assert _tables(db.engine) == expected
         assert _audit_is_append_only(db.engine)
+        search_objects = SEARCH_INDEX_OBJECTS[db.engine.dialect.name]
+        assert _search_index_objects(db.engine) == search_objects
+
+        downgrade(revision="0002")
+        assert _search_index_objects(db.engine) == set()
 
         downgrade(revision="base")
         assert _tables(db.engine) == set()
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
 
         upgrade()
         assert _tables(db.engine) == expected
         assert _audit_is_append_only(db.engine)
+        assert _search_index_objects(db.engine) == search_objects
 
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            # The same filter as migrations/env.py: the search indexes are not in the models.
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": include_name})
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
         db.engine.dispose()
