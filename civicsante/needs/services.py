@@ -386,3 +386,34 @@ def notify_followers(need: Need, kind: str, detail: dict) -> list[Notification]:
                      for uid in _people_following(need)]
     db.session.add_all(notifications)
     return notifications
+
+
+# GDPR -----------------------------------------------------------------------------------------
+
+def _export_personal_data(user: User) -> dict:
+    """What the needs area holds about a person (GDPR art. 15/20). On erasure nothing is
+    deleted here: the needs and comments stay public, signed "compte supprimé"."""
+    needs = db.session.execute(select(Need).where(Need.author_id == user.id).order_by(Need.id)).scalars()
+    supported = db.session.execute(select(Support.need_id, Support.created_at)
+                                   .where(Support.user_id == user.id).order_by(Support.id)).all()
+    comments = db.session.execute(select(Comment).where(Comment.author_id == user.id,
+                                                        Comment.deleted_at.is_(None))
+                                  .order_by(Comment.id)).scalars()
+    followed = db.session.execute(select(Follower.need_id).where(Follower.user_id == user.id)).scalars()
+    return {
+        "needs": [{"id": n.id, "title": n.title, "description": n.description, "status": n.status,
+                   "created_at": n.created_at.isoformat()} for n in needs],
+        "supports": [{"need_id": need_id, "created_at": at.isoformat()} for need_id, at in supported],
+        "comments": [{"need_id": c.need_id, "body": c.body, "created_at": c.created_at.isoformat()}
+                     for c in comments],
+        "following": list(followed),
+    }
+
+
+def _register_personal_data() -> None:
+    from civicsante.accounts.services import register_personal_data
+
+    register_personal_data("needs", _export_personal_data)
+
+
+_register_personal_data()

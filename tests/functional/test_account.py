@@ -117,3 +117,24 @@ def test_login_redirects_to_the_page_asked_but_never_off_site(app, client):
     client.post("/deconnexion")
     response = client.post("/connexion?next=https://evil.example/", data={"email": user.email, "password": PASSWORD})
     assert "evil.example" not in response.headers["Location"]
+
+
+def test_my_data_includes_my_needs_supports_and_comments(app, client, world):
+    from civicsante.needs import services as needs
+    from civicsante.needs.models import Need
+    from tests.support.factories import make_need
+
+    user = make_user(app, home_territory_id=world.commune.id)
+    mine = make_need(app, author_id=user.id, territory_id=world.commune.id, title="Mon besoin à moi")
+    other = make_need(app, territory_id=world.commune.id)
+    with app.app_context():
+        person = db.session.get(User, user.id)
+        needs.support(db.session.get(Need, other.id), person)
+        needs.add_comment(db.session.get(Need, other.id), person, "Je confirme, même chose chez moi.")
+        db.session.commit()
+    log_in(client, user.email)
+    data = json.loads(client.post("/compte/mes-donnees").get_data(as_text=True))["needs"]
+    assert [n["title"] for n in data["needs"]] == ["Mon besoin à moi"]
+    assert [s["need_id"] for s in data["supports"]] == [other.id]
+    assert data["comments"][0]["body"] == "Je confirme, même chose chez moi."
+    assert set(data["following"]) == {mine.id, other.id}
