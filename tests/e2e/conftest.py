@@ -211,3 +211,31 @@ def pytest_runtest_call(item):
 def fr_or_en(french: str, english: str) -> re.Pattern:
     """An accessible name or text in either language (the French catalogue may lag behind)."""
     return re.compile(f"{re.escape(french)}|{re.escape(english)}")
+
+
+# Helpers shared by the journeys --------------------------------------------------------------
+
+# What the focused element is, and whether something shows where the focus is.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id, text: (el.textContent || '').trim(),
+    href: el.getAttribute('href'),
+    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+             || style.boxShadow !== 'none',
+  };
+}"""
+
+
+def main_menu(page):
+    return page.get_by_role("navigation", name=fr_or_en("Menu principal", "Main menu"))
+
+
+def log_in(site, email: str, password: str) -> None:
+    """Log in through the form (Enter in the password field), checking the pages on the way."""
+    page = site.page
+    site.goto("/connexion")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    site.navigate(lambda: page.locator("#password").press("Enter"))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from civicsante.accounts.models import User
 from civicsante.extensions import db
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import fr_or_en, main_menu
 from tests.support.factories import PASSWORD, make_user, make_world
 
 EMAIL = "camille@example.org"
@@ -17,16 +17,12 @@ PSEUDONYM = "Camille des Tilleuls"
 NEW_PASSWORD = "un jardin partagé aux Tilleuls"
 
 
-def _main_menu(page):
-    return page.get_by_role("navigation", name=fr_or_en("Menu principal", "Main menu"))
-
-
 def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, live_app):
     world = make_world(live_app)
     page = site.page
 
     site.goto("/")
-    site.navigate(lambda: _main_menu(page).get_by_role(
+    site.navigate(lambda: main_menu(page).get_by_role(
         "link", name=fr_or_en("Créer un compte", "Create an account")).click())
     expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Créer un compte", "Create an account"))
     page.locator("#pseudonym").fill(PSEUDONYM)
@@ -54,7 +50,7 @@ def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, li
     site.navigate(lambda: page.get_by_role("button", name="English").click())
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("My profile")
-    expect(_main_menu(page).get_by_role("button", name="Log out")).to_be_visible()
+    expect(main_menu(page).get_by_role("button", name="Log out")).to_be_visible()
     site.navigate(lambda: page.get_by_role("button", name="Français").click())
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
@@ -73,9 +69,9 @@ def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, li
     site.check()  # the page is still usable after the download
 
     # Logs out; the account page now sends them to the login page.
-    site.navigate(lambda: _main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out")).click())
+    site.navigate(lambda: main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out")).click())
     expect(page).to_have_url(site.url("/"))
-    expect(_main_menu(page).get_by_role("link", name=fr_or_en("Se connecter", "Log in"))).to_be_visible()
+    expect(main_menu(page).get_by_role("link", name=fr_or_en("Se connecter", "Log in"))).to_be_visible()
     site.goto("/compte")
     expect(page).to_have_url(site.url("/connexion?next=%2Fcompte"))
     expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Se connecter", "Log in"))
@@ -108,4 +104,4 @@ def test_login_with_wrong_password_shows_the_error_by_the_field_and_keeps_the_em
     page.locator("#password").fill(PASSWORD)
     site.navigate(lambda: page.locator("main").get_by_role("button", name=fr_or_en("Se connecter", "Log in")).click())
     expect(page).to_have_url(site.url("/"))
-    expect(_main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out"))).to_be_visible()
+    expect(main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out"))).to_be_visible()

@@ -10,16 +10,8 @@ from civicsante.accounts.models import User
 from civicsante.extensions import db
 from civicsante.needs import services
 from civicsante.needs.models import EN_EXAMEN, Comment, Need
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import fr_or_en, log_in
 from tests.support.factories import PASSWORD, make_comment, make_need, make_user, make_world
-
-
-def _log_in(site, email: str) -> None:
-    page = site.page
-    site.goto("/connexion")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    site.navigate(lambda: page.locator("#password").press("Enter"))
 
 
 def test_facilitator_pages_moderation_queue_assisted_entry_and_notifications(site, live_app):
@@ -44,7 +36,7 @@ def test_facilitator_pages_moderation_queue_assisted_entry_and_notifications(sit
         db.session.commit()
     page = site.page
     menu = page.get_by_role("navigation", name=fr_or_en("Menu principal", "Main menu"))
-    _log_in(site, facilitator.email)
+    log_in(site, facilitator.email, PASSWORD)
 
     # The list offers the facilitator's tools: first the moderation queue.
     site.goto("/besoins")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from civicsante.extensions import db
 from civicsante.needs.models import Need, NeedCategory
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import FOCUSED, fr_or_en, log_in
 from tests.support.factories import PASSWORD, make_user, make_world
 
 TITLE = "Navette vers le centre médico-psychologique"
@@ -15,22 +15,9 @@ TOO_SHORT = "Trop peu"  # under 10 characters: refused
 DESCRIPTION = "Le CMP est à 25 km et aucun bus n'y va le matin. Une navette deux fois par semaine aiderait."
 PUBLIC = "Adultes sans voiture"
 
-# What the focused element is, and whether something shows where the focus is.
-_FOCUSED = """() => {
-  const el = document.activeElement;
-  const style = getComputedStyle(el);
-  return {
-    tag: el.tagName.toLowerCase(), id: el.id, text: (el.textContent || '').trim(),
-    href: el.getAttribute('href'),
-    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
-             || style.boxShadow !== 'none',
-  };
-}"""
-
-
 def _tab(page) -> dict:
     page.keyboard.press("Tab")
-    focused = page.evaluate(_FOCUSED)
+    focused = page.evaluate(FOCUSED)
     assert focused["visible"], f"the focus is not visible on {focused}"
     return focused
 
@@ -43,14 +30,6 @@ def _tab_to(page, predicate, what: str, limit: int = 25) -> dict:
     raise AssertionError(f"{what} not reached in {limit} presses of Tab")
 
 
-def _log_in(site, email: str) -> None:
-    page = site.page
-    site.goto("/connexion")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    site.navigate(lambda: page.locator("#password").press("Enter"))
-
-
 def test_raise_a_need_with_the_keyboard_only(site, live_app):
     world = make_world(live_app)
     resident = make_user(live_app, home_territory_id=world.commune.id)
@@ -58,7 +37,7 @@ def test_raise_a_need_with_the_keyboard_only(site, live_app):
         mental_health = db.session.execute(
             select(NeedCategory.id).where(NeedCategory.code == "sante_mentale")).scalar_one()
     page = site.page
-    _log_in(site, resident.email)
+    log_in(site, resident.email, PASSWORD)
 
     site.goto("/besoins")
     raise_link = fr_or_en("Exprimer un besoin", "Raise a need")
@@ -97,7 +76,7 @@ def test_raise_a_need_with_the_keyboard_only(site, live_app):
     expect(summary.get_by_role("link").first).to_have_attribute("href", "#description")
     description = page.locator("#description")
     expect(description).to_be_focused()
-    assert page.evaluate(_FOCUSED)["visible"]
+    assert page.evaluate(FOCUSED)["visible"]
     expect(description).to_have_attribute("aria-invalid", "true")
     expect(description).to_have_accessible_description(
         fr_or_en("au moins 10 caractères", "at least 10 characters"))

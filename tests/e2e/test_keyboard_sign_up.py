@@ -6,26 +6,13 @@ from sqlalchemy import select
 
 from civicsante.accounts.models import User
 from civicsante.extensions import db
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import FOCUSED, fr_or_en
 
 PASSWORD = "trois pommes vertes sur la table"
 
-# What the focused element is, and whether something shows where the focus is.
-_FOCUSED = """() => {
-  const el = document.activeElement;
-  const style = getComputedStyle(el);
-  return {
-    tag: el.tagName.toLowerCase(), id: el.id, text: (el.textContent || '').trim(),
-    href: el.getAttribute('href'),
-    visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
-             || style.boxShadow !== 'none',
-  };
-}"""
-
-
 def _tab(page, *, shift=False) -> dict:
     page.keyboard.press("Shift+Tab" if shift else "Tab")
-    focused = page.evaluate(_FOCUSED)
+    focused = page.evaluate(FOCUSED)
     assert focused["visible"], f"the focus is not visible on {focused}"
     return focused
 

@@ -11,27 +11,15 @@ from civicsante.accounts.models import User
 from civicsante.extensions import db
 from civicsante.needs import services
 from civicsante.needs.models import FUSIONNE, Need, Support
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import fr_or_en, log_in, main_menu
 from tests.support.factories import PASSWORD, make_need, make_user, make_world
 
 KEPT = "Plus de médecin généraliste aux Tilleuls"
 DUPLICATE = "Aucun médecin généraliste à Belrive"
 
 
-def _main_menu(page):
-    return page.get_by_role("navigation", name=fr_or_en("Menu principal", "Main menu"))
-
-
-def _log_in(site, email: str) -> None:
-    page = site.page
-    site.goto("/connexion")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    site.navigate(lambda: page.locator("main").get_by_role("button", name=fr_or_en("Se connecter", "Log in")).click())
-
-
 def _log_out(site) -> None:
-    site.navigate(lambda: _main_menu(site.page).get_by_role(
+    site.navigate(lambda: main_menu(site.page).get_by_role(
         "button", name=fr_or_en("Se déconnecter", "Log out")).click())
 
 
@@ -48,7 +36,7 @@ def test_facilitator_merges_a_duplicate_and_its_supporter_is_told(site, live_app
     page = site.page
 
     # The facilitator opens the duplicate and merges it into the older need.
-    _log_in(site, facilitator.email)
+    log_in(site, facilitator.email, PASSWORD)
     site.goto(f"/besoins/{duplicate.id}")
     moderation = page.get_by_role("region", name=fr_or_en("Modération", "Moderation"))
     site.navigate(lambda: moderation.get_by_role(
@@ -73,8 +61,8 @@ def test_facilitator_merges_a_duplicate_and_its_supporter_is_told(site, live_app
     _log_out(site)
 
     # The supporter logs in later: the menu shows one unread notification.
-    _log_in(site, supporter.email)
-    notifications = _main_menu(page).get_by_role("link", name=re.compile(r"^Notifications"))
+    log_in(site, supporter.email, PASSWORD)
+    notifications = main_menu(page).get_by_role("link", name=re.compile(r"^Notifications"))
     expect(notifications).to_have_accessible_name(re.compile(r"\(1\b[^)]*\)$"))  # "(1 unread)", read out
     expect(notifications.locator(".badge")).to_have_text("1")
     site.navigate(lambda: notifications.click())

@@ -9,23 +9,11 @@ from sqlalchemy import func, select
 
 from civicsante.extensions import db
 from civicsante.needs.models import Need, Support
-from tests.e2e.conftest import fr_or_en
+from tests.e2e.conftest import fr_or_en, log_in, main_menu
 from tests.support.factories import PASSWORD, make_need, make_user, make_world
 
 EXISTING = "Plus de médecin généraliste aux Tilleuls"
 TYPED = "Pas de medecin generaliste"  # no accents, other case: still found
-
-
-def _main_menu(page):
-    return page.get_by_role("navigation", name=fr_or_en("Menu principal", "Main menu"))
-
-
-def _log_in(site, email: str) -> None:
-    page = site.page
-    site.goto("/connexion")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    site.navigate(lambda: page.locator("main").get_by_role("button", name=fr_or_en("Se connecter", "Log in")).click())
 
 
 def _supports(app, need_id: int, user_id: int | None = None) -> int:
@@ -44,8 +32,8 @@ def test_resident_is_shown_a_similar_need_and_supports_it_instead(site, live_app
     before = existing.supports_count
     page = site.page
 
-    _log_in(site, resident.email)
-    site.navigate(lambda: _main_menu(page).get_by_role(
+    log_in(site, resident.email, PASSWORD)
+    site.navigate(lambda: main_menu(page).get_by_role(
         "link", name=fr_or_en("Besoins de santé", "Health needs")).click())
     expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Besoins de santé", "Health needs"))
     site.navigate(lambda: page.locator("main").get_by_role(
