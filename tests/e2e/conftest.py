@@ -239,3 +239,19 @@ def log_in(site, email: str, password: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     site.navigate(lambda: page.locator("#password").press("Enter"))
+
+
+def tab(page, *, shift: bool = False) -> dict:
+    """Press Tab (or Shift+Tab); the newly focused element must show where the focus is."""
+    page.keyboard.press("Shift+Tab" if shift else "Tab")
+    focused = page.evaluate(FOCUSED)
+    assert focused["visible"], f"the focus is not visible on {focused}"
+    return focused
+
+
+def tab_to(page, predicate, what: str, limit: int = 25) -> dict:
+    for _ in range(limit):
+        focused = tab(page)
+        if predicate(focused):
+            return focused
+    raise AssertionError(f"{what} not reached in {limit} presses of Tab")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from civicsante.extensions import db
 from civicsante.needs.models import Need, NeedCategory
-from tests.e2e.conftest import FOCUSED, fr_or_en, log_in
+from tests.e2e.conftest import FOCUSED, fr_or_en, log_in, tab, tab_to
 from tests.support.factories import PASSWORD, make_user, make_world
 
 TITLE = "Navette vers le centre médico-psychologique"
@@ -15,19 +15,6 @@ TOO_SHORT = "Trop peu"  # under 10 characters: refused
 DESCRIPTION = "Le CMP est à 25 km et aucun bus n'y va le matin. Une navette deux fois par semaine aiderait."
 PUBLIC = "Adultes sans voiture"
 
-def _tab(page) -> dict:
-    page.keyboard.press("Tab")
-    focused = page.evaluate(FOCUSED)
-    assert focused["visible"], f"the focus is not visible on {focused}"
-    return focused
-
-
-def _tab_to(page, predicate, what: str, limit: int = 25) -> dict:
-    for _ in range(limit):
-        focused = _tab(page)
-        if predicate(focused):
-            return focused
-    raise AssertionError(f"{what} not reached in {limit} presses of Tab")
 
 
 def test_raise_a_need_with_the_keyboard_only(site, live_app):
@@ -41,30 +28,30 @@ def test_raise_a_need_with_the_keyboard_only(site, live_app):
 
     site.goto("/besoins")
     raise_link = fr_or_en("Exprimer un besoin", "Raise a need")
-    _tab_to(page, lambda f: f["tag"] == "a" and raise_link.fullmatch(f["text"]), "the link to raise a need")
+    tab_to(page, lambda f: f["tag"] == "a" and raise_link.fullmatch(f["text"]), "the link to raise a need")
     site.navigate(lambda: page.keyboard.press("Enter"))
     expect(page).to_have_url(site.url("/besoins/nouveau"))
 
     # Skip link, then the fields in order.
-    assert _tab(page)["href"] == "#contenu"
+    assert tab(page)["href"] == "#contenu"
     page.keyboard.press("Enter")
-    assert _tab(page)["id"] == "title"
+    assert tab(page)["id"] == "title"
     page.keyboard.type(TITLE)
-    assert _tab(page)["id"] == "description"
+    assert tab(page)["id"] == "description"
     page.keyboard.type(TOO_SHORT)
-    assert _tab(page)["id"] == "category_id"
+    assert tab(page)["id"] == "category_id"
     # A closed select changes with the arrow keys; "Santé mentale" is the second category.
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     expect(page.locator("#category_id")).to_have_value(str(mental_health))
-    assert _tab(page)["id"] == "territory_id"  # already their home territory
+    assert tab(page)["id"] == "territory_id"  # already their home territory
     expect(page.locator("#territory_id")).to_have_value(str(world.commune.id))
-    assert _tab(page)["id"] == "public_concerned"
+    assert tab(page)["id"] == "public_concerned"
     page.keyboard.type(PUBLIC)
-    assert _tab(page)["id"] == "consent"
+    assert tab(page)["id"] == "consent"
     page.keyboard.press("Space")
     expect(page.locator("#consent")).to_be_checked()
-    submit = _tab(page)
+    submit = tab(page)
     assert submit["tag"] == "button", submit
     site.navigate(lambda: page.keyboard.press("Enter"))
 
@@ -91,8 +78,8 @@ def test_raise_a_need_with_the_keyboard_only(site, live_app):
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type(DESCRIPTION)
     for expected in ("category_id", "territory_id", "public_concerned", "consent"):
-        assert _tab(page)["id"] == expected
-    assert _tab(page)["tag"] == "button"
+        assert tab(page)["id"] == expected
+    assert tab(page)["tag"] == "button"
     site.navigate(lambda: page.keyboard.press("Enter"))
 
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)

@@ -6,30 +6,17 @@ from sqlalchemy import select
 
 from civicsante.accounts.models import User
 from civicsante.extensions import db
-from tests.e2e.conftest import FOCUSED, fr_or_en
+from tests.e2e.conftest import fr_or_en, tab, tab_to
 
 PASSWORD = "trois pommes vertes sur la table"
 
-def _tab(page, *, shift=False) -> dict:
-    page.keyboard.press("Shift+Tab" if shift else "Tab")
-    focused = page.evaluate(FOCUSED)
-    assert focused["visible"], f"the focus is not visible on {focused}"
-    return focused
-
-
-def _tab_to(page, predicate, what: str, limit: int = 25) -> dict:
-    for _ in range(limit):
-        focused = _tab(page)
-        if predicate(focused):
-            return focused
-    raise AssertionError(f"{what} not reached in {limit} presses of Tab")
 
 
 def test_skip_link_is_first_and_moves_focus_to_main(site):
     page = site.page
     site.goto("/")
 
-    first = _tab(page)
+    first = tab(page)
     assert first["href"] == "#contenu"
     skip = page.get_by_role("link", name=fr_or_en("Aller au contenu principal", "Skip to main content"))
     expect(skip).to_be_focused()
@@ -39,7 +26,7 @@ def test_skip_link_is_first_and_moves_focus_to_main(site):
     page.keyboard.press("Enter")
     expect(page.locator("main#contenu")).to_be_focused()
     # The next Tab goes into the content, past the header and its menu.
-    focused = _tab(page)
+    focused = tab(page)
     assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)"), focused
 
 
@@ -48,24 +35,24 @@ def test_sign_up_with_the_keyboard_only(site, live_app):
     site.goto("/")
 
     # Through the header: skip link, site name, language, then the main menu up to "Créer un compte".
-    assert _tab(page)["href"] == "#contenu"
+    assert tab(page)["href"] == "#contenu"
     create = fr_or_en("Créer un compte", "Create an account")
-    _tab_to(page, lambda f: f["tag"] == "a" and create.fullmatch(f["text"] or ""), "the link to create an account")
+    tab_to(page, lambda f: f["tag"] == "a" and create.fullmatch(f["text"] or ""), "the link to create an account")
     site.navigate(lambda: page.keyboard.press("Enter"))
     expect(page.get_by_role("heading", level=1)).to_have_text(create)
 
     # After the (boosted) page change the focus starts again from the top: skip link, then the
     # first field; then each field follows the previous one.
-    assert _tab(page)["href"] == "#contenu"
+    assert tab(page)["href"] == "#contenu"
     page.keyboard.press("Enter")
     expect(page.locator("main#contenu")).to_be_focused()
-    assert _tab(page)["id"] == "email"
+    assert tab(page)["id"] == "email"
     page.keyboard.type("dominique@example.org")
-    assert _tab(page)["id"] == "pseudonym"
+    assert tab(page)["id"] == "pseudonym"
     page.keyboard.type("Dominique")
-    assert _tab(page)["id"] == "password"
+    assert tab(page)["id"] == "password"
     page.keyboard.type(PASSWORD)
-    assert _tab(page)["id"] == "password_confirm"
+    assert tab(page)["id"] == "password_confirm"
     page.keyboard.type(PASSWORD)
     site.navigate(lambda: page.keyboard.press("Enter"))
 
