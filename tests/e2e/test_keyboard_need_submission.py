@@ -55,12 +55,15 @@ def test_raise_a_need_with_the_keyboard_only(site, live_app):
     assert submit["tag"] == "button", submit
     site.navigate(lambda: page.keyboard.press("Enter"))
 
-    # The error: announced in a summary whose first link leads to the field in error, and the
-    # focus is already there, with the message read along (aria-describedby); nothing is lost.
+    # The error: the focus lands on the summary, which is read out; its first link leads to the
+    # field in error, whose message is read along with it (aria-describedby); nothing is lost.
     expect(page).to_have_title(fr_or_en("Erreur", "Error"))
     summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
     expect(summary).to_contain_text(fr_or_en("au moins 10 caractères", "at least 10 characters"))
     expect(summary.get_by_role("link").first).to_have_attribute("href", "#description")
+    assert tab(page)["href"] == "#description"
+    page.keyboard.press("Enter")
     description = page.locator("#description")
     expect(description).to_be_focused()
     assert page.evaluate(FOCUSED)["visible"]

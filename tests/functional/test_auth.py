@@ -37,6 +37,8 @@ def test_sign_up_refuses_common_password_and_keeps_what_was_typed(client):
     assert "Ce mot de passe est trop courant" in page
     assert 'value="Alice@Example.org"' in page and 'value="Alice du quartier"' in page
     assert 'aria-invalid="true"' in page
+    # Focus goes to the error summary (read out, with links to each field).
+    assert 'class="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title" autofocus' in page
 
 
 def test_sign_up_refuses_short_and_overlong_passwords(client):
