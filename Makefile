@@ -64,9 +64,11 @@ test-postgres: install
 
 # Times the needs pages with 50,000 needs on SQLite (tests/bench/bench_needs_list.py); PostgreSQL
 # too with BENCH_ARGS="--database-url postgresql://postgres@127.0.0.1:5432/bench --reset".
+# Then the vote tallies (10^6 majority-judgment ballots, 10^5 Schulze ballots).
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m tests.bench.bench_needs_list $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.bench_tally
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
