@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from .result import InvalidBallot, Result, check_count, tiers_by_key
+from .result import InvalidBallot, Result, per_candidate, tiers_by_key
 
 
 def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, max_approvals=None,
@@ -34,12 +34,7 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, max_app
 
 def tally_counts(candidates: Sequence[str], counts: dict, *, ballots_counted=None,
                  **options) -> Result:
-    votes = {c: counts.get(c, 0) for c in candidates}
-    for c in counts:
-        if c not in votes:
-            raise InvalidBallot(None, f"unknown candidate {c!r}")
-    for c, v in votes.items():
-        check_count(v, c)
+    votes = per_candidate(candidates, counts)
     total = ballots_counted if ballots_counted is not None else max(votes.values(), default=0)
     scores = {c: {"approvals": v, "share": (v / total if total else 0.0)}
               for c, v in votes.items()}

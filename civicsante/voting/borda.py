@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
-from .result import InvalidBallot, Result, check_count, plain_number, tiers_by_key
+from .result import InvalidBallot, Result, per_candidate, plain_number, tiers_by_key
 
 
 def validate_ranking(i: int, ballot, known) -> tuple[str, ...]:
@@ -29,13 +29,20 @@ def validate_ranking(i: int, ballot, known) -> tuple[str, ...]:
     return order
 
 
-def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options):
+def distinct_rankings(candidates: Sequence[str], ballots: Iterable) -> tuple[Counter, int]:
+    """Each distinct (validated) ranking with how many ballots gave it, and the ballot count:
+    Borda and Schulze then work per distinct ranking, not per ballot."""
     known = set(candidates)
     distinct: Counter = Counter()
     n_ballots = 0
     for i, ballot in enumerate(ballots):
         distinct[validate_ranking(i, ballot, known)] += 1
         n_ballots += 1
+    return distinct, n_ballots
+
+
+def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options):
+    distinct, n_ballots = distinct_rankings(candidates, ballots)
     n = len(candidates)
     totals = dict.fromkeys(candidates, Fraction(0))
     for order, mult in distinct.items():
@@ -52,11 +59,6 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options)
 
 def tally_counts(candidates: Sequence[str], counts: dict, *, ballots_counted=None,
                  **options) -> Result:
-    pts = {c: counts.get(c, 0) for c in candidates}
-    for c in counts:
-        if c not in pts:
-            raise InvalidBallot(None, f"unknown candidate {c!r}")
-    for c, v in pts.items():
-        check_count(v, c)
+    pts = per_candidate(candidates, counts)
     scores = {c: {"points": plain_number(v)} for c, v in pts.items()}
     return Result("borda", tiers_by_key(candidates, pts.__getitem__), scores, ballots_counted or 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from .result import InvalidBallot, Result, check_count, tiers_by_key
+from .result import InvalidBallot, Result, per_candidate, tiers_by_key
 
 
 def _budget(budget):
@@ -39,12 +39,7 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, budget=
 
 def tally_counts(candidates: Sequence[str], counts: dict, *, ballots_counted=None,
                  budget=None, **options) -> Result:
-    pts = {c: counts.get(c, 0) for c in candidates}
-    for c in counts:
-        if c not in pts:
-            raise InvalidBallot(None, f"unknown candidate {c!r}")
-    for c, v in pts.items():
-        check_count(v, c)
+    pts = per_candidate(candidates, counts)
     grand = sum(pts.values())
     scores = {c: {"points": v, "share": (v / grand if grand else 0.0)} for c, v in pts.items()}
     return Result("points", tiers_by_key(candidates, pts.__getitem__), scores,

@@ -73,6 +73,18 @@ def plain_number(x: Any) -> Any:
     return x
 
 
+def per_candidate(candidates: Sequence[str], counts: dict) -> dict:
+    """One count per candidate (0 when absent), refusing unknown candidates and counts that are
+    not non-negative numbers: the aggregated input of single, approval, Borda and points."""
+    unknown = [c for c in counts if c not in set(candidates)]
+    if unknown:
+        raise InvalidBallot(None, f"unknown candidate {unknown[0]!r}")
+    values = {c: counts.get(c, 0) for c in candidates}
+    for c, v in values.items():
+        check_count(v, c)
+    return values
+
+
 def check_count(value: Any, what: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction) or value < 0:
         raise InvalidBallot(None, f"{what}: expected a non-negative number, got {value!r}")

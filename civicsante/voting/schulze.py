@@ -7,20 +7,14 @@ taking the remaining candidates that no remaining candidate beats.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .borda import validate_ranking
+from .borda import distinct_rankings
 from .result import InvalidBallot, Result, check_count
 
 
 def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options):
-    known = set(candidates)
-    distinct: Counter = Counter()
-    n_ballots = 0
-    for i, ballot in enumerate(ballots):
-        distinct[validate_ranking(i, ballot, known)] += 1
-        n_ballots += 1
+    distinct, n_ballots = distinct_rankings(candidates, ballots)
     d = {a: dict.fromkeys((b for b in candidates if b != a), 0) for a in candidates}
     for order, mult in distinct.items():
         ranked = set(order)

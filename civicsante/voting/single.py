@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .result import InvalidBallot, Result, check_count, tiers_by_key
+from .result import InvalidBallot, Result, per_candidate, tiers_by_key
 
 
 def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options) -> tuple[dict, int]:
@@ -19,12 +19,7 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, **options)
 
 def tally_counts(candidates: Sequence[str], counts: dict, *, ballots_counted=None,
                  **options) -> Result:
-    votes = {c: counts.get(c, 0) for c in candidates}
-    for c in counts:
-        if c not in votes:
-            raise InvalidBallot(None, f"unknown candidate {c!r}")
-    for c, v in votes.items():
-        check_count(v, c)
+    votes = per_candidate(candidates, counts)
     total = sum(votes.values()) if ballots_counted is None else ballots_counted
     scores = {c: {"votes": v, "share": (v / total if total else 0.0)} for c, v in votes.items()}
     return Result("single", tiers_by_key(candidates, votes.__getitem__), scores, total)
