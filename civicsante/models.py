@@ -12,3 +12,13 @@ from civicsante.needs.models import (  # noqa: F401
     Support,
 )
 from civicsante.reference.models import Association, Establishment, Territory  # noqa: F401
+from civicsante.consultations.models import (  # noqa: F401
+    Ballot,
+    BallotMark,
+    Consultation,
+    Milestone,
+    PaperBatch,
+    Participation,
+    Priority,
+    PriorityNeed,
+)

@@ -336,6 +336,30 @@ def set_status(need: Need, new_status: str, by: User, reason: str | None) -> Non
     notify_followers(need, "status", {"status": new_status, "reason": reason})
 
 
+# A consultation's priority can be built from needs not yet decided on, as well as accepted ones.
+INTEGRABLE = frozenset({NOUVEAU, EN_EXAMEN, RETENU})
+
+
+def integrate_into_priority(need: Need, by: User, *, priority_title: str, consultation_title: str) -> None:
+    """A need becomes part of a consultation's candidate priority: its status moves to
+    "intégré à une priorité" with a public explanation naming the priority, and its authors,
+    supporters and followers are told. A need already integrated (in another priority) stays so."""
+    if not policy.can_moderate(by, need):
+        raise NotAllowed(_l("Only a facilitator of this territory can change the status."))
+    if need.status == INTEGRE:
+        return
+    if need.status not in INTEGRABLE:
+        raise DomainError(_l("Only new, under review or accepted needs can join a priority."), "need_ids")
+    reason = str(_l("Part of the priority “%(priority)s” of the consultation “%(consultation)s”.",
+                    priority=priority_title, consultation=consultation_title))
+    db.session.add(StatusChange(need_id=need.id, from_status=need.status, to_status=INTEGRE,
+                                reason=reason, by_id=by.id))
+    old = need.status
+    need.status, need.status_reason = INTEGRE, reason
+    audit.record(by, "need.status", need, from_status=old, to_status=INTEGRE)
+    notify_followers(need, "status", {"status": INTEGRE, "reason": reason})
+
+
 def merge_needs(source: Need, target: Need, by: User, reason: str | None = None) -> None:
     """Merge a duplicate into the need kept. Supports and followers move to the kept need — a
     person who supported both counts once — and the merged need redirects to it. Everyone who

@@ -55,7 +55,7 @@ def make_association(app, *, name=None, expires=date(2030, 1, 1), territory_id=N
 
 
 def make_user(app, *, email=None, pseudonym=None, password=PASSWORD, role=None, territory_id=None,
-              establishment_id=None, home_territory_id=None, language="fr") -> User:
+              establishment_id=None, home_territory_id=None, language="fr", age_band=None) -> User:
     n = next(_counter)
     if password not in _password_hash_cache:  # argon2 is slow on purpose; hash once per password
         _password_hash_cache[password] = hash_password(password)
@@ -63,7 +63,7 @@ def make_user(app, *, email=None, pseudonym=None, password=PASSWORD, role=None, 
         pseudonym = pseudonym or f"Personne {n}"
         user = User(email=email or f"personne{n}@example.org", pseudonym=pseudonym,
                     pseudonym_key=pseudonym.casefold(), password_hash=_password_hash_cache[password],
-                    home_territory_id=home_territory_id, language=language)
+                    home_territory_id=home_territory_id, language=language, age_band=age_band)
         db.session.add(user)
         db.session.flush()
         if role:
