@@ -79,9 +79,18 @@ from tests.functional.routes_needs import EXPECTED as NEEDS_EXPECTED
 from tests.functional.routes_needs import params_for as needs_params
 from tests.functional.routes_notifications import EXPECTED as NOTIFICATIONS_EXPECTED
 from tests.functional.routes_notifications import params_for as notifications_params
+from tests.functional import (
+    routes_consultations_manage,
+    routes_consultations_public,
+    routes_consultations_results,
+)
+
+CONSULTATION_PARTS = (routes_consultations_public, routes_consultations_results, routes_consultations_manage)
 
 EXPECTED.update(NEEDS_EXPECTED)
 EXPECTED.update(NOTIFICATIONS_EXPECTED)
+for _part in CONSULTATION_PARTS:
+    EXPECTED.update(_part.EXPECTED)
 EXPECTED[("auth.logout", "POST")] = {"anonymous": LOGIN, "*": 303}  # last: it ends the session
 
 
@@ -99,7 +108,8 @@ def params_for(endpoint: str, ctx) -> dict:
         "admin.delete_establishment": {"establishment_id": ctx.world.hospital.id},
         "admin.edit_association": {"association_id": ctx.world.association.id},
         "admin.delete_association": {"association_id": ctx.world.association.id},
-    }.get(endpoint) or needs_params(endpoint, ctx) or notifications_params(endpoint, ctx)
+    }.get(endpoint) or needs_params(endpoint, ctx) or notifications_params(endpoint, ctx) or next(
+        (found for part in CONSULTATION_PARTS if (found := part.params_for(endpoint, ctx))), {})
 
 
 def expected_status(endpoint: str, method: str, role: str) -> int:
