@@ -2,7 +2,9 @@
 tests/functional/routes.py). Same conventions as routes_needs.py."""
 from __future__ import annotations
 
-EXPECTED: dict = {}
+EXPECTED: dict = {
+    ("consultations.index", "GET"): 200,
+}
 
 
 def make_objects(app, world, target_user) -> dict:
