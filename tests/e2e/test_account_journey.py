@@ -17,7 +17,7 @@ PSEUDONYM = "Camille des Tilleuls"
 NEW_PASSWORD = "un jardin partagé aux Tilleuls"
 
 
-def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, live_app):
+def test_sign_up_log_in_edit_profile_switch_language_download_data_and_log_out(site, live_app):
     world = make_world(live_app)
     page = site.page
 
@@ -36,6 +36,16 @@ def test_sign_up_edit_profile_switch_language_download_data_and_log_out(site, li
     expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Mon profil", "My profile"))
     expect(page.get_by_role("status")).to_contain_text(PSEUDONYM)
     expect(page.locator("main")).to_contain_text(EMAIL)
+
+    # Logs out, then back in through the login form with the new account.
+    site.navigate(lambda: main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out")).click())
+    site.navigate(lambda: main_menu(page).get_by_role("link", name=fr_or_en("Se connecter", "Log in")).click())
+    page.locator("#email").fill(EMAIL)
+    page.locator("#password").fill(NEW_PASSWORD)
+    site.navigate(lambda: page.locator("main").get_by_role("button", name=fr_or_en("Se connecter", "Log in")).click())
+    expect(main_menu(page).get_by_role("button", name=fr_or_en("Se déconnecter", "Log out"))).to_be_visible()
+    site.navigate(lambda: main_menu(page).get_by_role("link", name=fr_or_en("Mon compte", "My account")).click())
+    expect(page.get_by_role("heading", level=1)).to_have_text(fr_or_en("Mon profil", "My profile"))
 
     # Edits the profile: where they live and an age band.
     page.locator("#home_territory_id").select_option(str(world.commune.id))

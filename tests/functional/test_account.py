@@ -9,7 +9,7 @@ from civicsante.accounts.models import RoleAssignment, User, UserSession
 from civicsante.audit import AuditEntry
 from civicsante.extensions import db
 from tests.conftest import log_in
-from tests.support.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_comment, make_need, make_user
 
 
 def test_profile_saves_territory_age_band_sex_and_language(app, client, world):
@@ -102,6 +102,21 @@ def test_delete_account_erases_personal_data_and_ends_sessions(app, client, worl
         assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "account.delete")).first()
     # The address is free again, and the old credentials no longer work.
     assert client.post("/connexion", data={"email": user.email, "password": PASSWORD}).status_code == 422
+
+
+def test_after_deletion_the_needs_and_comments_stay_public_under_compte_supprime(app, client, world):
+    user = make_user(app, pseudonym="Partante", home_territory_id=world.commune.id)
+    need = make_need(app, author_id=user.id, territory_id=world.commune.id, title="Pas de pédiatre à Belrive")
+    other = make_need(app, territory_id=world.commune.id, title="Un besoin d'une autre personne")
+    make_comment(app, need_id=other.id, author_id=user.id, body="Moi aussi, je cherche depuis un an.")
+    log_in(client, user.email)
+    assert client.post("/compte/supprimer", data={"password": PASSWORD, "confirm": "y"}).status_code == 303
+    own_page = client.get(f"/besoins/{need.id}").get_data(as_text=True)
+    assert "Pas de pédiatre à Belrive" in own_page and "compte supprimé" in own_page
+    assert "Partante" not in own_page
+    comment_page = client.get(f"/besoins/{other.id}").get_data(as_text=True)
+    assert "Moi aussi, je cherche depuis un an." in comment_page and "compte supprimé" in comment_page
+    assert "Partante" not in comment_page
 
 
 def test_account_pages_need_login(client):
