@@ -68,8 +68,8 @@ class Need(db.Model):
         Index("ix_need_territory_status_created", "territory_id", "status", "created_at"),
         Index("ix_need_visible_created", "hidden", "created_at"),
         Index("ix_need_visible_supports", "hidden", "supports_count"),
-        # Covers the public list's filters and its page count (measured: SQLite p95 149 → 41 ms
-        # with 50,000 needs, make bench).
+        # Covers the public list's filters and its page count (tests/bench/bench_needs_list.py
+        # measures the list with 50,000 needs; figures in the closing note of issue 3).
         Index("ix_need_visible_filters", "hidden", "status", "category_id", "territory_id"),
     )
 
