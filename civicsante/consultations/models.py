@@ -123,6 +123,8 @@ class Consultation(db.Model):
     # Cached tally (JSON), with the time it was computed and the number of ballots it counted.
     results_json: Mapped[str | None] = mapped_column(Text)
     results_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the secret ballots were rewritten in a random order after the close (results.seal).
+    ballots_sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     territory: Mapped[Territory] = relationship(lazy="joined")

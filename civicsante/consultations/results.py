@@ -24,15 +24,17 @@ from civicsante import voting
 from civicsante.accounts.models import AGE_BANDS, User
 from civicsante.consultations.models import (
     ASSISTED,
+    FOLLOW_UP,
     ONLINE,
     PAPER,
     RESULTS,
-    FOLLOW_UP,
+    SECRET,
     VOTE,
     Ballot,
     BallotMark,
     Consultation,
 )
+from civicsante.consultations.sealing import seal_secret_ballots
 from civicsante.consultations.services import ballot_of
 from civicsante.extensions import db
 from civicsante.reference.models import Territory
@@ -168,14 +170,23 @@ def compute(consultation: Consultation, now: datetime | None = None) -> dict:
 
 
 def _groups(consultation: Consultation, group, labels: dict) -> list[dict]:
+    """One entry per group; a group under MIN_GROUP_SIZE ballots keeps only its name. When a
+    single non-empty group would be hidden, the smallest shown one is hidden too: otherwise the
+    hidden size would be the total minus the sizes shown."""
     counts, n_ballots = _grouped(consultation, group)
+    small = {key for key in labels if n_ballots.get(key, 0) < MIN_GROUP_SIZE}
+    if len([key for key in small if n_ballots.get(key, 0)]) == 1:
+        shown = sorted((n_ballots.get(key, 0), str(key)) for key in labels if key not in small)
+        if shown:
+            small.add(next(key for key in labels if str(key) == shown[0][1]))
     out = []
     for key, label in labels.items():
         n = n_ballots.get(key, 0)
-        entry = {"key": key, "label": label, "ballots": n, "hidden": n < MIN_GROUP_SIZE}
-        if not entry["hidden"]:
-            entry["ranking"] = _tally(consultation, counts.get(key, {}), n).ranking
-        out.append(entry)
+        if key in small:
+            out.append({"key": key, "label": label, "ballots": None, "hidden": True})
+        else:
+            out.append({"key": key, "label": label, "ballots": n, "hidden": False,
+                        "ranking": _tally(consultation, counts.get(key, {}), n).ranking})
     return out
 
 
@@ -219,19 +230,31 @@ def _plain(value):
     return value
 
 
+def cache_is_fresh(consultation: Consultation, now: datetime | None = None) -> bool:
+    """Whether ``results_for`` can answer from the cache without computing (and writing): lets
+    a read-only request take the write lock only when it has to."""
+    now = now or utcnow()
+    phase = consultation.phase(now)
+    computed = consultation.results_computed_at
+    if not consultation.results_json or computed is None:
+        return False
+    if phase in (RESULTS, FOLLOW_UP):
+        unsealed = consultation.secrecy == SECRET and consultation.ballots_sealed_at is None
+        return computed >= consultation.vote_ends_at and not unsealed
+    if phase == VOTE:
+        return now - computed < LIVE_RESULTS_MAX_AGE and computed >= consultation.vote_starts_at
+    return False
+
+
 def results_for(consultation: Consultation, now: datetime | None = None) -> dict | None:
     """The cached results: computed once after the close (and kept), or at most every
     ``LIVE_RESULTS_MAX_AGE`` while a live vote runs. The caller commits."""
     now = now or utcnow()
-    phase = consultation.phase(now)
-    computed = consultation.results_computed_at
-    if phase in (RESULTS, FOLLOW_UP):
-        fresh = computed is not None and computed >= consultation.vote_ends_at
-    elif phase == VOTE:
-        fresh = computed is not None and now - computed < LIVE_RESULTS_MAX_AGE and computed >= consultation.vote_starts_at
-    else:
+    if consultation.phase(now) not in (VOTE, RESULTS, FOLLOW_UP):
         return None
-    if not fresh or not consultation.results_json:
+    if not cache_is_fresh(consultation, now):
+        if consultation.phase(now) in (RESULTS, FOLLOW_UP):
+            seal_secret_ballots(consultation)
         data = compute(consultation, now)
         consultation.results_json = json.dumps(data, ensure_ascii=False)
         consultation.results_computed_at = now

@@ -164,12 +164,14 @@ def start_phase_now(consultation: Consultation, phase: str, by: User, now: datet
     if PHASES.index(phase) <= PHASES.index(consultation.phase(now)):
         raise DomainError(_l("This phase has already started."), "phase")
     # Later phases all start after now (else one of them would be the current phase).
-    for earlier in PHASES[1:PHASES.index(phase) + 1]:
-        column = PHASE_STARTS[earlier]
-        if getattr(consultation, column) > now:
-            setattr(consultation, column, now)
-    if consultation.vote_ends_at <= consultation.vote_starts_at:
+    moved = {column: now for column in (PHASE_STARTS[p] for p in PHASES[1:PHASES.index(phase) + 1])
+             if getattr(consultation, column) > now}
+    # Checked before anything moves, so that a refusal leaves the consultation as it was.
+    if moved.get("vote_ends_at", consultation.vote_ends_at) <= moved.get("vote_starts_at",
+                                                                          consultation.vote_starts_at):
         raise DomainError(_l("Open the vote before closing it."), "phase")
+    for column, value in moved.items():
+        setattr(consultation, column, value)
     audit.record(by, "consultation.phase", consultation, phase=phase)
 
 
@@ -505,14 +507,23 @@ def notify_priority_followers(priority: Priority, detail: dict) -> int:
 
 # Listing ----------------------------------------------------------------------------------------
 
-def consultations_query(territory_id: int | None = None):
-    """Consultations, the ones whose vote ends last first; within a territory and its inside."""
+def consultations_query(territory_id: int | None = None, phase: str | None = None,
+                        now: datetime | None = None):
+    """Consultations, the ones whose vote ends last first; within a territory and its inside;
+    in ``phase`` at ``now`` (the same rule as ``Consultation.phase``, written in SQL)."""
     query = select(Consultation).order_by(Consultation.vote_ends_at.desc(), Consultation.id.desc())
     if territory_id:
         territory = db.session.get(Territory, territory_id)
         if territory is not None:
             query = query.join(Territory, Territory.id == Consultation.territory_id).where(
                 Territory.path.startswith(territory.path))
+    if phase in PHASES:
+        now = now or utcnow()
+        index = PHASES.index(phase)
+        if index > 0:
+            query = query.where(getattr(Consultation, PHASE_STARTS[phase]) <= now)
+        if index + 1 < len(PHASES):
+            query = query.where(getattr(Consultation, PHASE_STARTS[PHASES[index + 1]]) > now)
     return query
 
 

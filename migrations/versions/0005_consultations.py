@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('followup_starts_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('results_json', sa.Text(), nullable=True),
     sa.Column('results_computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ballots_sealed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("method IN ('single', 'approval', 'borda', 'schulze', 'points', 'majority_judgment')", name=op.f('ck_consultation_method')),
     sa.CheckConstraint("results_visibility IN ('en_direct', 'apres_cloture')", name=op.f('ck_consultation_results_visibility')),
