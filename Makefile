@@ -69,6 +69,7 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m tests.bench.bench_needs_list $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.bench_tally
+	$(BIN)/python -m tests.bench.bench_vote
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -90,4 +90,8 @@ def load_demo() -> list[tuple[str, str]]:
     residents = demo_residents(home)
     residents.append(db.session.execute(select(User).where(User.email == "habitante@demo.civicsante.fr")).scalar_one())
     load_demo_needs(residents, facilitator)
+
+    from civicsante.demo_consultations import load_demo_consultations
+
+    load_demo_consultations(facilitator, residents[-1])
     return accounts

@@ -43,7 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -522,11 +523,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure_gunicorn(database_url: str, dataset: Dataset, requests: int, warmup: int,
-                     workers: int) -> list[Result]:
-    """The anonymous pages over HTTP, served by gunicorn (production configuration)."""
+# The secret the bench servers sign their cookies with (a bench may sign sessions for its clients).
+SERVER_SECRET_KEY = "bench-not-secret"
+
+
+@contextmanager
+def gunicorn_server(database_url: str, workers: int) -> Iterator[int]:
+    """gunicorn serving the app on ``database_url`` in its production configuration, on a free
+    port of 127.0.0.1 (yielded); stopped on exit."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-not-secret",
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SERVER_SECRET_KEY,
            "CIVICSANTE_ENV": "production", "RATELIMIT_ENABLED": "0", "SESSION_COOKIE_SECURE": "0"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
@@ -541,6 +547,16 @@ def measure_gunicorn(database_url: str, dataset: Dataset, requests: int, warmup:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure_gunicorn(database_url: str, dataset: Dataset, requests: int, warmup: int,
+                     workers: int) -> list[Result]:
+    """The anonymous pages over HTTP, served by gunicorn (production configuration)."""
+    with gunicorn_server(database_url, workers) as port:
         results = []
         for scenario in scenarios(dataset):
             if scenario.as_resident:
@@ -564,9 +580,6 @@ def measure_gunicorn(database_url: str, dataset: Dataset, requests: int, warmup:
                 times.append((time.perf_counter() - began) * 1000)
             results.append(Result(f"HTTP {scenario.name}", times, []))
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def print_results(title: str, results: list[Result]) -> None:
@@ -666,7 +679,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extra-sql", action="append", default=[], metavar="SQL",
                         help="a statement to run after the load, e.g. a candidate index (repeatable)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("SECRET_KEY", "bench-not-secret")
+    os.environ.setdefault("SECRET_KEY", SERVER_SECRET_KEY)
 
     if not args.no_sqlite:
         folder = None

@@ -3,16 +3,13 @@ twice): exactly 1,000 supports, and no error reaches anyone. Runs on SQLite and 
 from __future__ import annotations
 
 import multiprocessing
-import secrets
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from civicsante.accounts.models import User, UserSession
-from civicsante.accounts.sessions import _hash
 from civicsante.extensions import db
 from civicsante.needs.models import Need, Support
-from civicsante.types import utcnow
 from tests.support.factories import make_need
+from tests.support.sessions import accounts_with_sessions, signed_in_client
 
 PROCESSES = 8
 ACCOUNTS = 1000
@@ -30,9 +27,7 @@ def _support_as(args) -> list[int]:
         url = url_for("needs.support", need_id=need_id)
     statuses = []
     for key in keys:
-        client = app.test_client()
-        with client.session_transaction(base_url="https://localhost") as session:
-            session["_user_id"] = key
+        client = signed_in_client(app, key)
         for _ in range(2):
             statuses.append(client.post(url, base_url="https://localhost").status_code)
     with app.app_context():
@@ -40,26 +35,9 @@ def _support_as(args) -> list[int]:
     return statuses
 
 
-def _accounts_with_sessions(app, n: int) -> list[str]:
-    """n accounts, each with a signed-in session key (bulk inserted: argon2 for 1,000 would be slow)."""
-    keys = [secrets.token_urlsafe(24) for _ in range(n)]
-    with app.app_context():
-        now = utcnow()
-        db.session.execute(insert(User), [
-            {"email": f"voisin{i}@example.org", "pseudonym": f"Voisin {i}", "pseudonym_key": f"voisin {i}",
-             "password_hash": None, "language": "fr", "created_at": now} for i in range(n)])
-        ids = db.session.execute(select(User.id).where(User.email.like("voisin%@example.org"))
-                                 .order_by(User.id)).scalars().all()
-        db.session.execute(insert(UserSession), [
-            {"key_hash": _hash(key), "user_id": uid, "created_at": now,
-             "expires_at": now.replace(year=now.year + 1)} for key, uid in zip(keys, ids)])
-        db.session.commit()
-    return keys
-
-
 def test_concurrent_supports_count_exactly_once_per_person(app, world):
     need = make_need(app, territory_id=world.commune.id)
-    keys = _accounts_with_sessions(app, ACCOUNTS)
+    keys = accounts_with_sessions(app, ACCOUNTS)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     chunks = [keys[i::PROCESSES] for i in range(PROCESSES)]
     with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
