@@ -5,6 +5,7 @@ links are built on the PUBLIC_URL setting — or, when it is unset, on the addre
 """
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
@@ -26,3 +27,25 @@ def absolute_url(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind(root.netloc, script_name=root.path or "/",
                                        url_scheme=root.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def link_for(notification) -> str:
+    """Where a notification's e-mail entry leads: the need it is about, the priority whose
+    follow-up moved (a "milestone" has no need), or else the notification centre."""
+    if notification.need_id:
+        return absolute_url("needs.detail", need_id=notification.need_id)
+    priority_id = priority_id_of(notification)
+    if priority_id:
+        return absolute_url("consultations.priority", priority_id=priority_id)
+    return absolute_url("notifications.index")
+
+
+def priority_id_of(notification) -> int | None:
+    """The priority a "milestone" notification is about (from its JSON detail), if any."""
+    if notification.kind != "milestone":
+        return None
+    try:
+        value = json.loads(notification.detail or "{}").get("priority_id")
+    except ValueError:
+        return None
+    return value if isinstance(value, int) else None

@@ -42,7 +42,8 @@ EMAIL_LOOKBACK = timedelta(days=14)
 def message_for(notification, locale: str) -> str:
     """The notification in plain words, in ``locale`` ("fr" or "en"). Kinds come from
     ``needs.services.notify_followers``: "status" {title, status, reason}, "merged" {title,
-    target_id, target_title}."""
+    target_id, target_title}; from ``consultations.services.post_milestone``: "milestone" {title,
+    status, progress, consultation_id, priority_id}."""
     detail = json.loads(notification.detail or "{}")
     title = detail.get("title") or ""
     with force_locale(locale):
@@ -56,6 +57,14 @@ def message_for(notification, locale: str) -> str:
         if notification.kind == "merged":
             return gettext("The need “%(title)s” has been merged with “%(target)s”: your supports have "
                            "been carried over to it.", title=title, target=detail.get("target_title") or "")
+        if notification.kind == "milestone":
+            from civicsante.consultations.models import MILESTONE_STATUS_LABELS
+
+            status = detail.get("status")
+            return gettext("The priority “%(title)s” that you supported or voted on is moving forward: "
+                           "%(status)s (%(progress)s %%).", title=title,
+                           status=str(MILESTONE_STATUS_LABELS.get(status, status)),
+                           progress=detail.get("progress", 0))
         return gettext("There is news about the need “%(title)s”.", title=title)
 
 
@@ -158,8 +167,7 @@ def _pending(mode: str, now: datetime) -> list[_Recipient]:
         person.notification_ids.append(row.id)
         person.entries.append(emails.Entry(
             message=message_for(row, row.language),
-            link=links.absolute_url("needs.detail", need_id=row.need_id) if row.need_id
-            else links.absolute_url("notifications.index"),
+            link=links.link_for(row),
             created_at=row.created_at))
     return list(recipients.values())
 

@@ -18,14 +18,15 @@ from civicsante.blueprints.notifications import bp
 from civicsante.blueprints.rendering import paginate, render_page_or_partial
 from civicsante.errors import DomainError
 from civicsante.extensions import csrf, db, limiter
-from civicsante.notifications import services
+from civicsante.notifications import links, services
 
 
 @bp.app_context_processor
 def _unread_notifications():
     # A function, so the count is queried only when the layout shows it (once per page), never
     # for partials or e-mails.
-    return {"unread_notification_count": _unread_for_current_user}
+    return {"unread_notification_count": _unread_for_current_user,
+            "notification_priority_id": links.priority_id_of}
 
 
 def _unread_for_current_user() -> int:
