@@ -36,6 +36,7 @@ from civicsante.consultations.models import (
 )
 from civicsante.consultations.sealing import seal_secret_ballots
 from civicsante.consultations.services import ballot_of
+from civicsante.db import write_intent
 from civicsante.extensions import db
 from civicsante.reference.models import Territory
 from civicsante.types import utcnow
@@ -260,6 +261,22 @@ def results_for(consultation: Consultation, now: datetime | None = None) -> dict
         consultation.results_computed_at = now
         return data
     return json.loads(consultation.results_json)
+
+
+def refreshed(consultation: Consultation) -> Consultation:
+    """The consultation with its cached results fresh (``results_for``). Pages that show results
+    are reads (a deferred BEGIN on SQLite, so readers never queue behind voters): the tally that
+    refreshes the cache runs in its own writing transaction, taken only when the cache is stale.
+    Objects loaded before are expired when that happens."""
+    if cache_is_fresh(consultation):
+        return consultation
+    consultation_id = consultation.id
+    db.session.rollback()
+    with write_intent():
+        consultation = db.session.get(Consultation, consultation_id)
+        results_for(consultation)
+        db.session.commit()
+    return consultation
 
 
 # Recount ----------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ def send_notifications_email(to: str, *, name: str, language: str, entries: list
             subject = ngettext("CivicSanté: your weekly digest (%(num)s update)",
                                "CivicSanté: your weekly digest (%(num)s updates)", len(entries))
         else:
-            subject = ngettext("CivicSanté: %(num)s update on a need you follow",
-                               "CivicSanté: %(num)s updates on needs you follow", len(entries))
+            subject = ngettext("CivicSanté: %(num)s update on what you follow",
+                               "CivicSanté: %(num)s updates on what you follow", len(entries))
         text = render_template(
             "notifications/email.txt", name=name, entries=entries, digest=digest,
             centre_url=absolute_url("notifications.index"), profile_url=absolute_url("account.profile"),

@@ -415,8 +415,8 @@ def _rank_of(priority: Priority) -> int | None:
     consultation = priority.consultation
     if not policy.results_public(consultation):
         return None
-    data = results.results_for(consultation)
-    db.session.commit()  # results_for caches what it computed
+    consultation = results.refreshed(consultation)
+    data = json.loads(consultation.results_json or "null")
     place = 1
     for tier in (data or {}).get("result", {}).get("ranking", []):
         if priority.candidate_id in tier:
@@ -429,7 +429,7 @@ def _rank_of(priority: Priority) -> int | None:
 def priority(priority_id: int):
     priority = _load(Priority, priority_id)
     consultation = priority.consultation
-    rank = _rank_of(priority)  # first: it commits, which would expire what is loaded before
+    rank = _rank_of(priority)  # first: refreshing the results expires what is loaded before
     needs = [n for n in services.needs_of([priority.id])[priority.id] if not n.hidden]
     return render_template("consultations/priority.html", priority=priority, consultation=consultation,
                            needs=needs, milestones=services.milestones_of([priority.id])[priority.id],

@@ -22,7 +22,6 @@ from civicsante.consultations.models import (
     VOTE,
     Consultation,
 )
-from civicsante.db import write_intent
 from civicsante.extensions import db
 
 from . import bp
@@ -99,18 +98,7 @@ def _view(consultation: Consultation, data: dict | None) -> dict:
 
 
 def _with_fresh_cache(consultation_id: int) -> Consultation:
-    """The consultation, its cached results made fresh first when they are stale. A GET runs in
-    a read transaction (deferred BEGIN on SQLite, so readers never queue behind the voters); the
-    tally that refreshes the cache runs in its own writing transaction, taken only then."""
-    consultation = _load(consultation_id)
-    if tally.cache_is_fresh(consultation):
-        return consultation
-    db.session.rollback()
-    with write_intent():
-        consultation = _load(consultation_id)
-        tally.results_for(consultation)
-        db.session.commit()
-    return consultation
+    return tally.refreshed(_load(consultation_id))
 
 
 @bp.get("/consultations/<int:consultation_id>/resultats")
