@@ -539,3 +539,19 @@ def test_after_the_close_the_desk_links_the_results_and_the_follow_up_steps(app,
         assert f'href="/priorites/{pid}/suivi/nouveau"' in html
         assert f'action="/priorites/{pid}/supprimer"' not in html  # priorities are settled
     assert f"/consultations/{consultation.id}/lots-papier/nouveau" not in html
+
+
+def test_the_list_offers_facilitators_to_open_a_consultation_and_nobody_else(app, client, login_as):
+    assert 'href="/consultations/nouvelle"' not in _html(client.get("/consultations"))
+    login_as("resident")
+    assert 'href="/consultations/nouvelle"' not in _html(client.get("/consultations"))
+    facilitator = app.test_client()
+    log_in(facilitator, make_user(app, role="facilitator", territory_id=_commune_id(app)).email)
+    assert 'href="/consultations/nouvelle"' in _html(facilitator.get("/consultations"))
+
+
+def _commune_id(app) -> int:
+    from civicsante.reference.models import Territory
+
+    with app.app_context():
+        return db.session.execute(select(Territory.id).where(Territory.code == "01001")).scalar_one()
