@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 
 from civicsante.blueprints.account.forms import _optional_int
+from civicsante.blueprints.forms import EmptyForm
 from civicsante.blueprints.rendering import paginate, render_page_or_partial
 from civicsante.consultations import policy, services
 from civicsante.consultations.models import (
@@ -143,7 +144,7 @@ def _may_change(consultation: Consultation, participation) -> bool:
 def _ballot_page(consultation: Consultation, values: dict, errors: dict, status: int = 200):
     changing = services.participation_of(consultation, current_user) is not None
     return render_template("consultations/vote.html", consultation=consultation, values=values,
-                           errors=errors, changing=changing), status
+                           errors=errors, changing=changing, form=EmptyForm()), status
 
 
 def _summary(consultation: Consultation, ballot) -> list[dict]:
