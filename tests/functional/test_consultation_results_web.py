@@ -303,7 +303,7 @@ def test_breakdown_groups_under_10_voters_are_hidden_without_their_figures(app, 
     assert "Les Tilleuls" in shown and "<td>11</td>" in shown and "Priorité 2" in shown
     hidden = re.search(rf'<tr data-group="{other.id}">(.*?)</tr>', territories, re.S).group(1)
     assert "Le Port" in hidden and 'class="group-hidden"' in hidden
-    assert re.search(r"(masqué|hidden) \((moins de|fewer than) 10 (votants|voters)\)", hidden)
+    assert re.search(r"(masqué|hidden) \((moins de|fewer than) 10 (votant·es|voters)\)", hidden)
     assert not re.search(r"\b3\b", hidden) and "Priorité" not in hidden
 
     ages = _section(page, "breakdown-age_band", "</table>")
