@@ -46,21 +46,31 @@ chromium:
 	  fi; \
 	fi
 
+# The two passes run side by side (the machine has two cores; their databases are separate):
+# the PostgreSQL pass writes to $(PG_LOG), printed once both are done.
+PG_LOG ?= .pytest-postgres.log
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider
 test: install chromium
-	@$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(('$(PG_HOST)', $(PG_PORT))))"; then \
-	  $(MAKE) --no-print-directory test-postgres && echo "== Bases testées : SQLite et PostgreSQL =="; \
+	  echo "== Tests sur SQLite, et en parallèle sur PostgreSQL ($(PG_TEST_URL)) =="; \
+	  ( TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) > $(PG_LOG) 2>&1; echo $$? > $(PG_LOG).rc ) & \
+	  $(PYTEST); sqlite=$$?; wait; \
+	  echo "== Tests sur PostgreSQL ($(PG_TEST_URL)) =="; cat $(PG_LOG); pg=$$(cat $(PG_LOG).rc); \
+	  rm -f $(PG_LOG) $(PG_LOG).rc; \
+	  echo "== Bases testées : SQLite (code $$sqlite) et PostgreSQL (code $$pg) =="; \
+	  [ "$$sqlite" = 0 ] && [ "$$pg" = 0 ]; \
 	else \
+	  echo "== Tests sur SQLite =="; $(PYTEST) || exit $$?; \
 	  echo "== PostgreSQL ne répond pas sur $(PG_HOST):$(PG_PORT) : seule la base SQLite a été testée =="; \
 	fi
 
 test-sqlite: install
 	@echo "== Tests sur SQLite =="
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 test-postgres: install
 	@echo "== Tests sur PostgreSQL ($(PG_TEST_URL)) =="
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST)
 
 # Times the needs pages with 50,000 needs on SQLite (tests/bench/bench_needs_list.py); PostgreSQL
 # too with BENCH_ARGS="--database-url postgresql://postgres@127.0.0.1:5432/bench --reset".

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,6 +91,21 @@ def app_on_empty_database(database_url: str, mailbox_port: int, **overrides):
 def app(_migrated, mailbox_server, app_config):
     with app_on_empty_database(_migrated, mailbox_server.port, **app_config) as app:
         yield app
+
+
+@pytest.fixture
+def heavy_test_slot():
+    """Tests that start many processes take this slot in turn: ``make test`` runs the SQLite and
+    the PostgreSQL passes side by side, and two of them at once would load the machine beyond
+    what they measure (a lock held across processes, released when the test ends)."""
+    import fcntl
+
+    with open(Path(tempfile.gettempdir()) / "civicsante-heavy-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

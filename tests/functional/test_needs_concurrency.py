@@ -35,7 +35,7 @@ def _support_as(args) -> list[int]:
     return statuses
 
 
-def test_concurrent_supports_count_exactly_once_per_person(app, world):
+def test_concurrent_supports_count_exactly_once_per_person(app, world, heavy_test_slot):
     need = make_need(app, territory_id=world.commune.id)
     keys = accounts_with_sessions(app, ACCOUNTS)
     url = app.config["SQLALCHEMY_DATABASE_URI"]

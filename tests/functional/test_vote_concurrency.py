@@ -41,7 +41,7 @@ def _vote_as(args) -> list[tuple[int, str]]:
     return answers
 
 
-def test_concurrent_votes_count_exactly_once_per_person(app, world):
+def test_concurrent_votes_count_exactly_once_per_person(app, world, heavy_test_slot):
     consultation = make_consultation(app, territory_id=world.commune.id, phase="vote",
                                      method="majority_judgment", secrecy="secret", priorities=PRIORITIES)
     candidates = priority_ids(app, consultation.id)
