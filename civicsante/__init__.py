@@ -44,6 +44,8 @@ def create_app(config: dict | str | None = None) -> Flask:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from civicsante.accounts.passwords import use_hashing_profile
+    use_hashing_profile(app.config.get("PASSWORD_HASHING", "standard"))
     _init_extensions(app)
     _init_request_hooks(app)
     _register_blueprints(app)

@@ -29,6 +29,7 @@ def _normalise_db_url(url: str) -> str:
 
 class Config:
     ENV_NAME = "production"
+    PASSWORD_HASHING = "standard"  # argon2id at argon2-cffi's default cost (accounts/passwords.py)
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = (
         _normalise_db_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
@@ -94,6 +95,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    PASSWORD_HASHING = "fast"  # argon2id at its lowest cost (accounts/passwords.py)
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # replaced by the test fixtures
     SESSION_COOKIE_SECURE = True
