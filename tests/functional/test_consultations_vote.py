@@ -479,3 +479,23 @@ def test_only_the_facilitators_of_the_territory_get_the_link_to_manage(app, worl
     assert f'href="{manage}"' in _html(_client_for(app, facilitator).get(f"/consultations/{consultation.id}"))
     for user in (elsewhere, _resident(app, world)):
         assert f'href="{manage}"' not in _html(_client_for(app, user).get(f"/consultations/{consultation.id}"))
+
+
+def test_an_assisted_open_ballot_says_on_the_receipt_why_it_cannot_be_changed_online(app, world):
+    from civicsante.accounts.models import User
+    from civicsante.consultations import services
+
+    facilitator = make_user(app, role="facilitator", territory_id=world.commune.id,
+                            home_territory_id=world.commune.id)
+    consultation = make_consultation(app, territory_id=world.commune.id, facilitator_id=facilitator.id,
+                                     secrecy="ouvert", method="single")
+    person = _resident(app, world)
+    first = priority_ids(app, consultation.id)[0]
+    with app.app_context():
+        services.cast_ballot(db.session.get(Consultation, consultation.id), db.session.get(User, person.id),
+                             first, entered_by=db.session.get(User, facilitator.id))
+        db.session.commit()
+    page = _html(_client_for(app, person).get(f"/consultations/{consultation.id}/recu"))
+    assert "Priorité 1" in page  # their ballot is shown
+    assert "saisi pour vous par un·e animateur·rice" in page
+    assert f'href="/consultations/{consultation.id}/vote"' not in page
