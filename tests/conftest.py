@@ -149,6 +149,13 @@ def log_in(client, email: str, password: str = PASSWORD):
     return response
 
 
+def client_for(app, user):
+    """A new test client logged in as ``user`` (through the login form)."""
+    client = app.test_client()
+    log_in(client, user.email)
+    return client
+
+
 @pytest.fixture
 def login_as(app, client, world):
     """``login_as("facilitator")`` creates a person with that role (scoped to ``world``) and logs

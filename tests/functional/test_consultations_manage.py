@@ -30,7 +30,7 @@ from civicsante.consultations.models import (
 from civicsante.extensions import db
 from civicsante.needs import services as need_services
 from civicsante.needs.models import INTEGRE, Need, Notification
-from tests.conftest import log_in
+from tests.conftest import client_for
 from tests.support.consultations import cast, make_consultation, priority_ids
 from tests.support.factories import make_need, make_user
 from tests.support.queries import count_queries
@@ -38,12 +38,6 @@ from tests.support.queries import count_queries
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
-
-
-def _client_for(app, user):
-    client = app.test_client()
-    log_in(client, user.email)
-    return client
 
 
 @pytest.fixture
@@ -54,7 +48,7 @@ def facilitator(app, world):
 @pytest.fixture
 def desk(app, facilitator):
     """A client logged in as the facilitator of world.commune."""
-    return _client_for(app, facilitator)
+    return client_for(app, facilitator)
 
 
 def _consultation(app, facilitator, world, **kwargs) -> Consultation:
@@ -94,8 +88,8 @@ def _form(**overrides) -> dict:
 def test_residents_and_facilitators_of_another_territory_cannot_manage(app, world, facilitator):
     consultation = _consultation(app, facilitator, world)
     batch = _open_batch(app, consultation, facilitator)
-    resident = _client_for(app, make_user(app, home_territory_id=world.commune.id))
-    stranger = _client_for(app, make_user(app, role="facilitator", territory_id=world.other_commune.id))
+    resident = client_for(app, make_user(app, home_territory_id=world.commune.id))
+    stranger = client_for(app, make_user(app, role="facilitator", territory_id=world.other_commune.id))
     pid = priority_ids(app, consultation.id)[0]
     pages = [f"/consultations/{consultation.id}/gestion", f"/consultations/{consultation.id}/modifier",
              f"/consultations/{consultation.id}/priorites/nouvelle",
@@ -545,8 +539,7 @@ def test_the_list_offers_facilitators_to_open_a_consultation_and_nobody_else(app
     assert 'href="/consultations/nouvelle"' not in _html(client.get("/consultations"))
     login_as("resident")
     assert 'href="/consultations/nouvelle"' not in _html(client.get("/consultations"))
-    facilitator = app.test_client()
-    log_in(facilitator, make_user(app, role="facilitator", territory_id=_commune_id(app)).email)
+    facilitator = client_for(app, make_user(app, role="facilitator", territory_id=_commune_id(app)))
     assert 'href="/consultations/nouvelle"' in _html(facilitator.get("/consultations"))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from civicsante.consultations.models import Ballot, BallotMark, Consultation, Participation
 from civicsante.extensions import db
 from civicsante.types import utcnow
-from tests.conftest import log_in
+from tests.conftest import client_for
 from tests.support.consultations import cast, make_consultation, priority_ids
 from tests.support.factories import make_need, make_user
 from tests.support.html import without_csrf
@@ -26,12 +26,6 @@ HTMX = {"HX-Request": "true"}
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
-
-
-def _client_for(app, user):
-    client = app.test_client()
-    log_in(client, user.email)
-    return client
 
 
 def _counts(app, consultation_id: int) -> tuple[int, int, int]:
@@ -86,7 +80,7 @@ def test_every_method_ballot_is_checked_confirmed_and_counted_once(app, world, m
     consultation = make_consultation(app, territory_id=world.commune.id, method=method)
     ids = priority_ids(app, consultation.id)
     voter = _resident(app, world)
-    client = _client_for(app, voter)
+    client = client_for(app, voter)
     url = f"/consultations/{consultation.id}/vote"
 
     page = client.get(url)
@@ -127,7 +121,7 @@ def test_every_method_ballot_is_checked_confirmed_and_counted_once(app, world, m
 def test_the_confirmation_shows_the_ballot_in_words(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="majority_judgment")
     a, b, c = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     html = _html(client.post(f"/consultations/{consultation.id}/vote",
                              data={f"grade-{a}": "6", f"grade-{b}": "0", f"grade-{c}": "3"}))
     rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', html)
@@ -138,7 +132,7 @@ def test_the_confirmation_shows_the_ballot_in_words(app, world):
 def test_a_ranking_is_confirmed_in_its_order(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="schulze", priorities=4)
     a, b, c, d = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     html = _html(client.post(f"/consultations/{consultation.id}/vote",
                              data={f"rank-{c}": "1", f"rank-{a}": "2", f"rank-{d}": "3"}))
     ranked = re.search(r'<ol class="ballot-summary">(.*?)</ol>', html, re.S).group(1)
@@ -150,7 +144,7 @@ def test_a_ranking_is_confirmed_in_its_order(app, world):
 def test_going_back_from_the_confirmation_shows_the_ballot_filled_in(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="points")
     a, b, c = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     url = f"/consultations/{consultation.id}/vote"
     confirmation = _html(client.post(url, data={f"points-{a}": "7", f"points-{c}": "3"}))
     back = client.post(url, data={**_hidden_fields(confirmation), "change": "1"})
@@ -170,7 +164,7 @@ def test_going_back_from_the_confirmation_shows_the_ballot_filled_in(app, world)
 def test_an_invalid_ballot_is_shown_again_with_the_error_next_to_the_field(app, world, method, data, field):
     consultation = make_consultation(app, territory_id=world.commune.id, method=method)
     a, b, c = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     form = data(a, b, c)
     response = client.post(f"/consultations/{consultation.id}/vote", data=form)
     html = _html(response)
@@ -193,7 +187,7 @@ def test_an_invalid_ballot_is_shown_again_with_the_error_next_to_the_field(app, 
 def test_a_tampered_confirmation_is_refused_with_the_ballot_shown_again(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="majority_judgment")
     a, b, c = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     response = client.post(f"/consultations/{consultation.id}/vote/confirmer",
                            data={f"grade-{a}": "9", f"grade-{b}": "1", f"grade-{c}": "1"})
     assert response.status_code == 422
@@ -206,7 +200,7 @@ def test_a_tampered_confirmation_is_refused_with_the_ballot_shown_again(app, wor
 def test_confirming_twice_counts_one_ballot_and_leads_to_the_receipt(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="single")
     a, b, _c = priority_ids(app, consultation.id)
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     confirm = f"/consultations/{consultation.id}/vote/confirmer"
     assert client.post(confirm, data={"choice": a}).status_code == 303
     again = client.post(confirm, data={"choice": b})
@@ -224,7 +218,7 @@ def test_a_secret_ballot_cannot_be_changed_and_its_receipt_shows_nothing_of_it(a
     a, b, c = priority_ids(app, consultation.id)
     voter = _resident(app, world)
     cast(app, consultation.id, {a: 5, b: 1, c: 2}, voter_id=voter.id)
-    client = _client_for(app, voter)
+    client = client_for(app, voter)
     page = client.get(f"/consultations/{consultation.id}/vote")
     assert page.status_code == 303 and page.headers["Location"].endswith(f"/consultations/{consultation.id}/recu")
     posted = client.post(f"/consultations/{consultation.id}/vote", data={f"grade-{a}": "0"})
@@ -245,7 +239,7 @@ def test_an_open_ballot_can_be_changed_until_the_close_and_still_counts_once(app
     consultation = make_consultation(app, territory_id=world.commune.id, method="borda", secrecy="ouvert")
     a, b, c = priority_ids(app, consultation.id)
     voter = _resident(app, world)
-    client = _client_for(app, voter)
+    client = client_for(app, voter)
     confirm = f"/consultations/{consultation.id}/vote/confirmer"
     assert client.post(confirm, data={f"rank-{a}": "1", f"rank-{b}": "2"}).status_code == 303
 
@@ -275,7 +269,7 @@ def test_a_resident_outside_the_territory_is_refused_and_nothing_is_stored(app, 
     consultation = make_consultation(app, territory_id=world.commune.id, method="single")
     a = priority_ids(app, consultation.id)[0]
     outsider = make_user(app, home_territory_id=world.other_commune.id)
-    client = _client_for(app, outsider)
+    client = client_for(app, outsider)
     page = client.get(f"/consultations/{consultation.id}/vote")
     assert page.status_code == 403
     assert world.other_commune.name in _html(page) and 'href="/compte"' in _html(page)  # why, and where to fix it
@@ -291,7 +285,7 @@ def test_a_resident_outside_the_territory_is_refused_and_nothing_is_stored(app, 
 def test_nobody_votes_outside_the_vote_phase(app, world, phase):
     consultation = make_consultation(app, territory_id=world.commune.id, method="single", phase=phase)
     a = priority_ids(app, consultation.id)[0]
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     detail = f"/consultations/{consultation.id}"
     for response in (client.get(f"{detail}/vote"), client.post(f"{detail}/vote", data={"choice": a}),
                      client.post(f"{detail}/vote/confirmer", data={"choice": a})):
@@ -316,7 +310,7 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, world):
 
 def test_the_receipt_is_only_for_those_who_voted(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="single")
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     assert client.get(f"/consultations/{consultation.id}/recu").status_code == 404
     assert client.get("/consultations/999999/recu").status_code == 404
     assert client.get("/consultations/999999").status_code == 404
@@ -353,7 +347,7 @@ def test_the_page_links_the_results_once_public(app, world):
 
 def test_the_page_says_why_someone_without_a_home_territory_cannot_vote(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="single")
-    client = _client_for(app, make_user(app))
+    client = client_for(app, make_user(app))
     html = _html(client.get(f"/consultations/{consultation.id}"))
     assert 'href="/compte"' in html  # say where you live in your profile
     assert f'href="/consultations/{consultation.id}/vote"' not in html
@@ -361,7 +355,7 @@ def test_the_page_says_why_someone_without_a_home_territory_cannot_vote(app, wor
 
 def test_a_voter_gets_the_ballot_button(app, world):
     consultation = make_consultation(app, territory_id=world.commune.id, method="single")
-    client = _client_for(app, _resident(app, world))
+    client = client_for(app, _resident(app, world))
     html = _html(client.get(f"/consultations/{consultation.id}"))
     assert f'href="/consultations/{consultation.id}/vote"' in html
 
@@ -416,7 +410,7 @@ def test_the_list_marks_the_consultations_the_resident_voted_in(app, world):
     make_consultation(app, territory_id=world.commune.id, method="single", title="Pas encore")
     voter = _resident(app, world)
     cast(app, voted.id, priority_ids(app, voted.id)[0], voter_id=voter.id)
-    html = _html(_client_for(app, voter).get("/consultations"))
+    html = _html(client_for(app, voter).get("/consultations"))
     assert f'href="/consultations/{voted.id}/recu"' in html
     assert f'href="/consultations/{voted.id}/vote"' not in html
 
@@ -433,7 +427,7 @@ def _queries(app, client, path: str) -> int:
 def test_the_list_runs_the_same_queries_whatever_the_number_of_consultations(app, world, who):
     client = app.test_client()
     if who == "resident":
-        client = _client_for(app, _resident(app, world))
+        client = client_for(app, _resident(app, world))
     facilitator = make_user(app, role="facilitator", territory_id=world.commune.id)
     for phase in ("vote", "collecte"):
         make_consultation(app, territory_id=world.quartier.id, facilitator_id=facilitator.id, phase=phase)
@@ -461,9 +455,9 @@ def test_the_page_runs_the_same_queries_whatever_the_number_of_priorities(app, w
         voter = _resident(app, world)
         for c in (few, many):
             cast(app, c.id, {cid: 3 for cid in priority_ids(app, c.id)}, voter_id=voter.id)
-        client = _client_for(app, voter)
+        client = client_for(app, voter)
     elif who == "facilitator":
-        client = _client_for(app, facilitator)
+        client = client_for(app, facilitator)
     counts = [_queries(app, client, f"/consultations/{c.id}") for c in (few, many)]
     assert counts[0] == counts[1]
     assert counts[1] <= 10
@@ -476,9 +470,9 @@ def test_only_the_facilitators_of_the_territory_get_the_link_to_manage(app, worl
         manage = url_for("consultations.manage", consultation_id=consultation.id)
     facilitator = make_user(app, role="facilitator", territory_id=world.commune.id)
     elsewhere = make_user(app, role="facilitator", territory_id=world.other_commune.id)
-    assert f'href="{manage}"' in _html(_client_for(app, facilitator).get(f"/consultations/{consultation.id}"))
+    assert f'href="{manage}"' in _html(client_for(app, facilitator).get(f"/consultations/{consultation.id}"))
     for user in (elsewhere, _resident(app, world)):
-        assert f'href="{manage}"' not in _html(_client_for(app, user).get(f"/consultations/{consultation.id}"))
+        assert f'href="{manage}"' not in _html(client_for(app, user).get(f"/consultations/{consultation.id}"))
 
 
 def test_an_assisted_open_ballot_says_on_the_receipt_why_it_cannot_be_changed_online(app, world):
@@ -495,7 +489,7 @@ def test_an_assisted_open_ballot_says_on_the_receipt_why_it_cannot_be_changed_on
         services.cast_ballot(db.session.get(Consultation, consultation.id), db.session.get(User, person.id),
                              first, entered_by=db.session.get(User, facilitator.id))
         db.session.commit()
-    page = _html(_client_for(app, person).get(f"/consultations/{consultation.id}/recu"))
+    page = _html(client_for(app, person).get(f"/consultations/{consultation.id}/recu"))
     assert "Priorité 1" in page  # their ballot is shown
     assert "saisi pour vous par un·e animateur·rice" in page
     assert f'href="/consultations/{consultation.id}/vote"' not in page

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from civicsante.audit import AuditEntry
 from civicsante.extensions import db
 from civicsante.needs.models import Comment, Need, NeedCategory, Support
-from tests.conftest import log_in
+from tests.conftest import client_for, log_in
 from tests.support.factories import make_comment, make_need, make_user
 from tests.support.html import without_csrf
 
@@ -25,12 +25,6 @@ HTMX = {"HX-Request": "true"}
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
-
-
-def _client_for(app, user):
-    client = app.test_client()
-    log_in(client, user.email)
-    return client
 
 
 def _category_id(app, code="premier_recours") -> int:
@@ -194,7 +188,7 @@ def test_list_answers_the_results_partial_to_htmx_and_keeps_filters_in_the_url(a
 
 def test_moderation_link_is_shown_to_facilitators_only(app, client, world, facilitator):
     assert 'href="/moderation"' not in _html(client.get("/besoins"))
-    assert 'href="/moderation"' in _html(_client_for(app, facilitator).get("/besoins"))
+    assert 'href="/moderation"' in _html(client_for(app, facilitator).get("/besoins"))
 
 
 def test_main_menu_links_to_the_needs(client):
@@ -216,7 +210,7 @@ def test_need_page_escapes_html_and_makes_links_clickable(app, client, world):
 
 def test_need_page_shows_territory_category_supports_and_timeline(app, client, world, facilitator):
     need = make_need(app, territory_id=world.quartier.id, supports=2)
-    fac = _client_for(app, facilitator)
+    fac = client_for(app, facilitator)
     fac.post(f"/besoins/{need.id}/statut", data={"status": "en_examen", "reason": "Vu en réunion du CLS"})
     html = _html(client.get(f"/besoins/{need.id}"))
     assert world.quartier.name in html
@@ -235,7 +229,7 @@ def test_unknown_need_or_comment_is_404(client, login_as):
 def test_every_get_route_answers_with_and_without_htmx(app, client, world, facilitator):
     need = make_need(app, territory_id=world.quartier.id)
     comment = make_comment(app, need_id=need.id)
-    fac = _client_for(app, facilitator)
+    fac = client_for(app, facilitator)
     urls = ["/besoins", f"/besoins/{need.id}", "/besoins/nouveau", "/besoins/similaires?title=besoin",
             f"/besoins/{need.id}/signaler", f"/commentaires/{comment.id}/signaler", "/moderation",
             f"/besoins/{need.id}/masquer", f"/commentaires/{comment.id}/masquer", f"/besoins/{need.id}/statut",
@@ -251,7 +245,7 @@ def test_every_get_route_answers_with_and_without_htmx(app, client, world, facil
                 continue
             assert ("<html" in _html(response)) == (not headers or url not in partials), (url, headers)
     # The comment's author may edit it, with and without htmx.
-    author = _client_for(app, _author_of(app, comment))
+    author = client_for(app, _author_of(app, comment))
     for headers in ({}, HTMX):
         assert author.get(f"/commentaires/{comment.id}/modifier", headers=headers).status_code == 200
 
@@ -347,7 +341,7 @@ def test_comment_edit_within_15_minutes_and_delete(app, client, world, login_as)
     assert "Corrigé." in _html(client.get(f"/besoins/{need.id}"))
 
     # Another person may neither edit nor delete it.
-    other = _client_for(app, make_user(app))
+    other = client_for(app, make_user(app))
     assert other.get(f"/commentaires/{comment_id}/modifier").status_code == 403
     assert other.post(f"/commentaires/{comment_id}/supprimer").status_code == 403
 
@@ -385,11 +379,11 @@ def test_comments_are_paginated_and_a_new_one_lands_on_the_last_page(app, client
 
 def test_reports_hide_a_need_after_the_threshold_pending_review(app, client, world):
     need = make_need(app, territory_id=world.quartier.id, description="Un texte qui sera signalé.")
-    first = _client_for(app, make_user(app))
+    first = client_for(app, make_user(app))
     assert first.get(f"/besoins/{need.id}/signaler").status_code == 200
     refused = first.post(f"/besoins/{need.id}/signaler", data={"reason": ""})
     assert refused.status_code == 422 and 'id="reason-error"' in _html(refused)
-    for reporter in [first] + [_client_for(app, make_user(app)) for _ in range(2)]:
+    for reporter in [first] + [client_for(app, make_user(app)) for _ in range(2)]:
         assert reporter.post(f"/besoins/{need.id}/signaler", data={"reason": "Propos injurieux"}).status_code == 303
     hidden = _need(app, need.id)
     assert hidden.hidden and hidden.pending_review and hidden.report_count == 3
@@ -413,7 +407,7 @@ def test_a_comment_can_be_reported(app, client, world, login_as):
 def test_the_auto_hide_threshold_is_a_setting(app, world, setting, hidden):
     app.config["NEED_AUTO_HIDE_REPORTS"] = setting
     need = make_need(app, territory_id=world.quartier.id)
-    reporter = _client_for(app, make_user(app))
+    reporter = client_for(app, make_user(app))
     reporter.post(f"/besoins/{need.id}/signaler", data={"reason": "Hors sujet"})
     assert _need(app, need.id).hidden is hidden
 
@@ -447,7 +441,7 @@ def test_a_facilitator_of_another_territory_cannot_moderate_this_one(app, client
     need = make_need(app, territory_id=world.quartier.id)
     comment = make_comment(app, need_id=need.id)
     other = make_user(app, role="facilitator", territory_id=world.other_commune.id)
-    reporter = _client_for(app, make_user(app))
+    reporter = client_for(app, make_user(app))
     reporter.post(f"/besoins/{need.id}/signaler", data={"reason": "Doublon injurieux"})
     log_in(client, other.email)
     for method, url, data in _moderation_urls(need.id, comment.id)[1:]:
@@ -462,7 +456,7 @@ def test_facilitator_sees_the_queue_and_hides_with_a_public_reason(app, client, 
     need = make_need(app, territory_id=world.quartier.id, description="Texte problématique ici.")
     comment = make_comment(app, need_id=need.id, body="Commentaire signalé ici.")
     quiet = make_need(app, territory_id=world.quartier.id, title="Besoin sans signalement")
-    reporter = _client_for(app, make_user(app))
+    reporter = client_for(app, make_user(app))
     reporter.post(f"/besoins/{need.id}/signaler", data={"reason": "Nomme un patient"})
     reporter.post(f"/commentaires/{comment.id}/signaler", data={"reason": "Insulte"})
     log_in(client, facilitator.email)
@@ -577,7 +571,7 @@ def test_assisted_entry_for_an_existing_account_and_refusals(app, client, world,
     # Outside their territories the service refuses: 403.
     other = _need_form(app, world.other_commune.id, person="marcel@example.org", channel="papier")
     assert client.post("/besoins/saisie-assistee", data=other).status_code == 403
-    resident = _client_for(app, make_user(app))
+    resident = client_for(app, make_user(app))
     assert resident.get("/besoins/saisie-assistee").status_code == 403
 
 
@@ -620,5 +614,5 @@ def test_export_is_csv_without_personal_data_for_the_territorys_facilitators(app
         assert private not in text
     assert client.get("/besoins/export.csv").status_code == 404
     assert client.get(f"/besoins/export.csv?territory_id={world.other_commune.id}").status_code == 403
-    resident = _client_for(app, make_user(app))
+    resident = client_for(app, make_user(app))
     assert resident.get(f"/besoins/export.csv?territory_id={world.commune.id}").status_code == 403
