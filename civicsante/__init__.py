@@ -117,8 +117,10 @@ def _register_blueprints(app: Flask) -> None:
     from civicsante.blueprints.auth import bp as auth_bp
     from civicsante.blueprints.consultations import bp as consultations_bp
     from civicsante.blueprints.main import bp as main_bp
+    from civicsante.blueprints.mandates import bp as mandates_bp
     from civicsante.blueprints.needs import bp as needs_bp
     from civicsante.blueprints.notifications import bp as notifications_bp
 
-    for bp in (main_bp, auth_bp, account_bp, admin_bp, needs_bp, notifications_bp, consultations_bp):
+    for bp in (main_bp, auth_bp, account_bp, admin_bp, needs_bp, notifications_bp, consultations_bp,
+               mandates_bp):
         app.register_blueprint(bp)

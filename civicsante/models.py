@@ -22,3 +22,18 @@ from civicsante.consultations.models import (  # noqa: F401
     Priority,
     PriorityNeed,
 )
+from civicsante.mandates.models import (  # noqa: F401
+    AlertSent,
+    AssociationContact,
+    Attendance,
+    CalendarFeed,
+    HoursEntry,
+    Instance,
+    InstanceType,
+    LeaveRequest,
+    Mandate,
+    Meeting,
+    Seat,
+    SeatInterest,
+    Training,
+)

@@ -13,6 +13,8 @@ from civicsante.types import UTCDateTime, utcnow
 
 AGE_BANDS = ("moins_de_25", "25_34", "35_49", "50_64", "65_74", "75_et_plus")
 SEXES = ("femme", "homme", "autre")
+# For the representativeness statistics (optional, like age band and sex).
+EMPLOYMENT_STATUSES = ("en_activite", "retraite", "sans_emploi", "etudiant", "autre")
 LANGUAGES = ("fr", "en")
 # E-mail about followed needs: never, at once, or in a weekly digest (opt-in: "aucun" by default).
 EMAIL_NOTIFICATION_MODES = ("aucun", "immediat", "hebdomadaire")
@@ -40,6 +42,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
         CheckConstraint(f"sex IS NULL OR {_in('sex', SEXES)}", name="sex"),
+        CheckConstraint(f"employment_status IS NULL OR {_in('employment_status', EMPLOYMENT_STATUSES)}",
+                        name="employment_status"),
         CheckConstraint(_in("language", LANGUAGES), name="language"),
         CheckConstraint(_in("email_notifications", EMAIL_NOTIFICATION_MODES), name="email_notifications"),
     )
@@ -55,6 +59,7 @@ class User(UserMixin, db.Model):
     )
     age_band: Mapped[str | None] = mapped_column(String(20))
     sex: Mapped[str | None] = mapped_column(String(10))
+    employment_status: Mapped[str | None] = mapped_column(String(15))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     email_notifications: Mapped[str] = mapped_column(String(15), default="aucun", server_default="aucun")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

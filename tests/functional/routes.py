@@ -85,11 +85,15 @@ from tests.functional import (
     routes_consultations_results,
 )
 
+from tests.functional import routes_mandates_admin, routes_mandates_desk, routes_mandates_public
+
 CONSULTATION_PARTS = (routes_consultations_public, routes_consultations_results, routes_consultations_manage)
+MANDATE_PARTS = (routes_mandates_admin, routes_mandates_desk, routes_mandates_public)
+AREA_PARTS = CONSULTATION_PARTS + MANDATE_PARTS
 
 EXPECTED.update(NEEDS_EXPECTED)
 EXPECTED.update(NOTIFICATIONS_EXPECTED)
-for _part in CONSULTATION_PARTS:
+for _part in AREA_PARTS:
     EXPECTED.update(_part.EXPECTED)
 EXPECTED[("auth.logout", "POST")] = {"anonymous": LOGIN, "*": 303}  # last: it ends the session
 
@@ -109,7 +113,7 @@ def params_for(endpoint: str, ctx) -> dict:
         "admin.edit_association": {"association_id": ctx.world.association.id},
         "admin.delete_association": {"association_id": ctx.world.association.id},
     }.get(endpoint) or needs_params(endpoint, ctx) or notifications_params(endpoint, ctx) or next(
-        (found for part in CONSULTATION_PARTS if (found := part.params_for(endpoint, ctx))), {})
+        (found for part in AREA_PARTS if (found := part.params_for(endpoint, ctx))), {})
 
 
 def expected_status(endpoint: str, method: str, role: str) -> int:

@@ -40,10 +40,10 @@ def make_walk_context(app, world) -> WalkContext:
         assignment_id = db.session.execute(
             select(RoleAssignment.id).where(RoleAssignment.user_id == target.id)).scalar_one()
     from tests.functional import routes_needs, routes_notifications
-    from tests.functional.routes import CONSULTATION_PARTS
+    from tests.functional.routes import AREA_PARTS
 
     extra = {}
-    for area in (routes_needs, routes_notifications, *CONSULTATION_PARTS):
+    for area in (routes_needs, routes_notifications, *AREA_PARTS):
         extra.update(area.make_objects(app, world, target))
     return WalkContext(target, assignment_id, world, extra)
 

@@ -35,16 +35,33 @@ SEEDED_TABLES = frozenset({"need_category"})
 
 def empty_all_tables() -> None:
     """Delete every row but the seeded ones (the audit log's append-only triggers are lifted
-    for the purpose)."""
+    for the purpose); the instance types, which tests may edit, are seeded again."""
     engine = db.engine
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in SEEDED_TABLES]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            return
-        for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
-            conn.exec_driver_sql(statement)
-        for name in tables:
-            conn.exec_driver_sql(f"DELETE FROM {name}")
-        for statement in APPEND_ONLY_DDL["sqlite"]:
-            conn.exec_driver_sql(statement)
+        else:
+            _empty_sqlite(conn, tables)
+    reseed_instance_types()
+
+
+def _empty_sqlite(conn, tables) -> None:
+    for statement in DROP_APPEND_ONLY_DDL["sqlite"]:
+        conn.exec_driver_sql(statement)
+    for name in tables:
+        conn.exec_driver_sql(f"DELETE FROM {name}")
+    for statement in APPEND_ONLY_DDL["sqlite"]:
+        conn.exec_driver_sql(statement)
+
+
+def reseed_instance_types() -> None:
+    """Put back the instance types migration 0006 seeds, with their default rules (a test may
+    have edited a term length), as a fresh database has them."""
+    from civicsante.mandates.models import DEFAULT_INSTANCE_TYPES, InstanceType
+
+    rows = [dict(code=code, name=name, designating_authority=authority, term_months=months,
+                 renewal_cap=cap, hours_per_month=hours, role_description=role, training_offered=training)
+            for code, (name, authority, months, cap, hours, role, training) in DEFAULT_INSTANCE_TYPES.items()]
+    with db.engine.begin() as conn:
+        conn.execute(InstanceType.__table__.insert(), rows)
