@@ -44,6 +44,8 @@ ACCOUNTS = [
      "complaints_officer", "establishment", "990000011"),
     ("médiateur·rice", "mediateur@demo.civicsante.fr", "Dr Médiation", "mediator", "establishment", "990000011"),
     ("administrateur·rice", "admin@demo.civicsante.fr", "Admin CivicSanté", "admin", None, None),
+    # No role: demo_mandates makes this account the contact of the association above.
+    ("contact d'association", "contact@demo.civicsante.fr", "Contact Usagers du Val", None, None, None),
 ]
 
 
@@ -94,4 +96,8 @@ def load_demo() -> list[tuple[str, str]]:
     from civicsante.demo_consultations import load_demo_consultations
 
     load_demo_consultations(facilitator, residents[-1])
+
+    from civicsante.demo_mandates import load_demo_mandates
+
+    load_demo_mandates()
     return accounts
