@@ -1,0 +1,62 @@
+"""A user representative logs in, sees on their desk a mandate ending soon, logs the hours of a
+meeting they attended, and opens the printable attestation of presence. axe on every page."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from playwright.sync_api import expect
+
+from civicsante.extensions import db
+from civicsante.mandates.models import Attendance
+from tests.e2e.conftest import fr_or_en, log_in, main_menu
+from tests.support.factories import PASSWORD, make_user, make_world
+from tests.support.mandates import make_instance, make_mandate, make_meeting, seat_ids
+
+
+def test_representative_logs_hours_for_a_meeting_and_opens_the_attestation(site, live_app):
+    world = make_world(live_app)
+    rep = make_user(live_app, pseudonym="Odile Martin", email="odile@example.org")
+    cdu = make_instance(live_app, territory_id=world.commune.id, establishment_id=world.hospital.id,
+                        name="CDU du CH de Belrive")
+    today = date.today()
+    mandate = make_mandate(live_app, seat_id=seat_ids(live_app, cdu.id)[0], user_id=rep.id,
+                           starts_on=today - timedelta(days=1050), ends_on=today + timedelta(days=45))
+    past = make_meeting(live_app, instance_id=cdu.id, title="Séance de printemps", place="Salle Pasteur",
+                        starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(days=6))
+    make_meeting(live_app, instance_id=cdu.id, title="Séance d'été",
+                 starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=20))
+    with live_app.app_context():
+        db.session.add(Attendance(meeting_id=past.id, mandate_id=mandate.id, status="present"))
+        db.session.commit()
+    page = site.page
+
+    log_in(site, "odile@example.org", PASSWORD)
+    site.navigate(lambda: main_menu(page).get_by_role("link", name=fr_or_en(
+        "Mon bureau de représentant", "My representative's desk")).click())
+    card = page.locator(f"#mandate-{mandate.id}")
+    expect(card).to_have_attribute("data-ends-soon", "yes")
+    expect(card).to_have_attribute("data-days-remaining", "45")
+    expect(card.locator(".ends-soon")).to_be_visible()
+    expect(page.locator("#meetings-title + ul")).to_contain_text("Séance d'été")
+
+    site.navigate(lambda: card.locator(f'a[href="/mon-bureau/mandats/{mandate.id}/heures"]').click())
+    page.locator("#worked_on").fill(past.starts_at.date().isoformat())
+    page.locator("#minutes").fill("150")
+    page.locator("#meeting_id").select_option(str(past.id))
+    page.locator("#description").fill("Séance et préparation")
+    site.navigate(lambda: page.locator("#hours-form button[type=submit]").click())
+    row = page.locator("#hours-list tbody tr").first
+    expect(row).to_have_attribute("data-minutes", "150")
+    expect(row).to_contain_text("Séance de printemps")
+
+    site.navigate(lambda: row.locator(".attestation-link").click())
+    expect(page).to_have_url(site.url(f"/reunions/{past.id}/attestation"))
+    expect(page.locator("#attestation-name")).to_have_text("Odile Martin")
+    expect(page.locator("#attestation-instance")).to_have_text("CDU du CH de Belrive")
+    expect(page.locator("#attestation-place")).to_have_text("Salle Pasteur")
+    # Printed, only the attestation remains (the page's own print style, no script needed).
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator("#attestation")).to_be_visible()
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF")
