@@ -13,6 +13,11 @@ SECTIONS = [
     ("admin.establishments", _l("Establishments")),
     ("admin.associations", _l("Approved associations")),
     ("admin.users", _l("People and roles")),
+    # Mandates (issue 5): the rules of each type of body, instances and seats, mandates.
+    ("mandates.admin_instance_types", _l("Instance types")),
+    ("mandates.admin_instances", _l("Instances and seats")),
+    ("mandates.admin_mandates", _l("Mandates")),
+    ("mandates.admin_associations", _l("Association contacts")),
     ("admin.audit_log", _l("Audit log")),
 ]
 
