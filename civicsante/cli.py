@@ -21,6 +21,8 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(import_establishments)
     from civicsante.notifications.cli import notify
     app.cli.add_command(notify)
+    from civicsante.mandates.cli import remind
+    app.cli.add_command(remind)
 
 
 @click.command("create-admin")

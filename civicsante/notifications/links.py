@@ -34,6 +34,10 @@ def link_for(notification) -> str:
     follow-up moved (a "milestone" has no need), or else the notification centre."""
     if notification.need_id:
         return absolute_url("needs.detail", need_id=notification.need_id)
+    from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_link
+
+    if notification.kind in MANDATE_NOTIFICATION_KINDS:  # the desk, the board, the association's page
+        return alert_link(notification)
     priority_id = priority_id_of(notification)
     if priority_id:
         return absolute_url("consultations.priority", priority_id=priority_id)

@@ -43,7 +43,8 @@ def message_for(notification, locale: str) -> str:
     """The notification in plain words, in ``locale`` ("fr" or "en"). Kinds come from
     ``needs.services.notify_followers``: "status" {title, status, reason}, "merged" {title,
     target_id, target_title}; from ``consultations.services.post_milestone``: "milestone" {title,
-    status, progress, consultation_id, priority_id}."""
+    status, progress, consultation_id, priority_id}; from ``mandates.alerts`` and ``mandates.board``:
+    "mandate_ending", "training_missing", "seat_vacant", "seat_interest" (worded there)."""
     detail = json.loads(notification.detail or "{}")
     title = detail.get("title") or ""
     with force_locale(locale):
@@ -65,6 +66,10 @@ def message_for(notification, locale: str) -> str:
                            "%(status)s (%(progress)s %%).", title=title,
                            status=str(MILESTONE_STATUS_LABELS.get(status, status)),
                            progress=detail.get("progress", 0))
+        from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_message
+
+        if notification.kind in MANDATE_NOTIFICATION_KINDS:  # alerts of the mandates area
+            return alert_message(notification.kind, detail)
         return gettext("There is news about the need “%(title)s”.", title=title)
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, Length
 
-from civicsante.accounts.models import AGE_BANDS, EMAIL_NOTIFICATION_MODES, SEXES
+from civicsante.accounts.models import AGE_BANDS, EMAIL_NOTIFICATION_MODES, EMPLOYMENT_STATUSES, SEXES
 from civicsante.accounts.passwords import MAX_LENGTH
 from civicsante.blueprints.forms import required
 
@@ -16,6 +16,10 @@ AGE_BAND_LABELS = {
     "75_et_plus": _l("75 and over"),
 }
 SEX_LABELS = {"femme": _l("Woman"), "homme": _l("Man"), "autre": _l("Other")}
+EMPLOYMENT_STATUS_LABELS = {
+    "en_activite": _l("In work"), "retraite": _l("Retired"), "sans_emploi": _l("Unemployed"),
+    "etudiant": _l("Student"), "autre": _l("Other situation"),
+}
 EMAIL_NOTIFICATION_LABELS = {
     "aucun": _l("No e-mails"),
     "immediat": _l("Immediately"),
@@ -37,6 +41,10 @@ class ProfileForm(FlaskForm):
     sex = SelectField(
         _l("Sex (optional)"),
         choices=[("", _l("I prefer not to say"))] + [(s, SEX_LABELS[s]) for s in SEXES],
+    )
+    employment_status = SelectField(
+        _l("Employment status (optional)"),
+        choices=[("", _l("I prefer not to say"))] + [(s, EMPLOYMENT_STATUS_LABELS[s]) for s in EMPLOYMENT_STATUSES],
     )
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
     email_notifications = SelectField(

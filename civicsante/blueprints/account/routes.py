@@ -9,6 +9,7 @@ from civicsante.blueprints.account import bp
 from civicsante.blueprints.account.forms import DeleteAccountForm, PasswordChangeForm, ProfileForm
 from civicsante.blueprints.forms import EmptyForm, form_status, submit
 from civicsante.extensions import db
+from civicsante.mandates.stats import record_employment_status
 from civicsante.reference.services import territory_choices
 
 
@@ -30,6 +31,7 @@ def profile():
             sex=form.sex.data, language=form.language.data,
             email_notifications=form.email_notifications.data,
         )
+        record_employment_status(current_user, form.employment_status.data)
         session["lang"] = current_user.language
 
     return (submit(form, save, done=_("Your profile has been saved."), redirect_to=url_for("account.profile"))
