@@ -60,3 +60,40 @@ def test_representative_logs_hours_for_a_meeting_and_opens_the_attestation(site,
     expect(page.locator("#attestation")).to_be_visible()
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
+
+    # The desk's other pages, as the representative sees them.
+    page.emulate_media(media="screen")
+    for path in ("/mon-bureau/conges", "/mon-bureau/formations", f"/reunions/{past.id}"):
+        site.goto(path)
+    expect(page.locator("#leave-form, #training-form, #agenda-title").first).to_be_visible()
+
+
+def test_complaints_office_schedules_a_cdu_meeting_and_records_attendance(site, live_app):
+    world = make_world(live_app)
+    officer = make_user(live_app, email="bureau@example.org", role="complaints_officer",
+                        establishment_id=world.hospital.id)
+    cdu = make_instance(live_app, territory_id=world.commune.id, establishment_id=world.hospital.id,
+                        name="CDU du CH de Belrive")
+    member = make_user(live_app, pseudonym="Jeanne RU")
+    mandate = make_mandate(live_app, seat_id=seat_ids(live_app, cdu.id)[0], user_id=member.id)
+    page = site.page
+    log_in(site, "bureau@example.org", PASSWORD)
+    site.goto(f"/instances/{cdu.id}/reunions")
+    day = date.today() + timedelta(days=5)
+    page.locator("#title").fill("Séance ordinaire")
+    page.locator("#starts_at").fill(f"{day.isoformat()}T14:00")
+    page.locator("#ends_at").fill(f"{day.isoformat()}T13:00")
+    page.locator("#place").fill("Salle Pasteur")
+    site.navigate(lambda: page.locator("#meeting-form button[type=submit]").click())
+    expect(page.locator("#ends_at-error")).to_be_visible()
+    expect(page.locator("#place")).to_have_value("Salle Pasteur")
+    page.locator("#ends_at").fill(f"{day.isoformat()}T16:00")
+    site.navigate(lambda: page.locator("#meeting-form button[type=submit]").click())
+    # The agenda is not sent and the meeting is in 5 days: a CDU's 8 days can no longer be met.
+    expect(page.locator(".flash--warning")).to_be_visible()
+    site.navigate(lambda: page.locator("#meetings-list a").first.click())
+    expect(page.locator("#agenda-warning")).to_be_visible()
+    page.locator("#mandate_id").select_option(str(mandate.id))
+    page.locator("#status").select_option("excuse")
+    site.navigate(lambda: page.locator("#attendance-form button[type=submit]").click())
+    expect(page.locator(f"#member-{mandate.id}")).to_have_attribute("data-status", "excuse")

@@ -107,7 +107,7 @@ def test_leave_request_with_late_warning_and_refusal_beyond_balance(app, rep):
     done = client.post("/mon-bureau/conges", data={"csrf_token": _csrf(client, "/mon-bureau/conges"), **data})
     assert done.status_code == 303
     page = client.get("/mon-bureau/conges").get_data(as_text=True)
-    assert "flash--error" in page  # the warning: fewer than 15 days before the absence
+    assert "flash--warning" in page  # the warning: fewer than 15 days before the absence
     assert 'class="tag tag--warning late-request"' in page
     assert f'data-year="{date.today().year}" data-allowed="18" data-used="{2 if soon.year == date.today().year else 0}"' in page
     refused = client.post("/mon-bureau/conges", data={"csrf_token": _csrf(client, "/mon-bureau/conges"),

@@ -56,7 +56,7 @@ def test_complaints_officer_schedules_a_meeting_and_sees_the_late_agenda_warning
         meeting = db.session.query(Meeting).one()
         meeting_id = meeting.id
     listing = client.get(path).get_data(as_text=True)
-    assert f'id="meeting-{meeting_id}"' in listing and "flash--error" in listing  # agenda sent 3 days before
+    assert f'id="meeting-{meeting_id}"' in listing and "flash--warning" in listing  # agenda sent 3 days before
     page = client.get(f"/reunions/{meeting_id}").get_data(as_text=True)
     assert 'id="agenda-warning"' in page
     partial = client.get(path, headers={"HX-Request": "true"})

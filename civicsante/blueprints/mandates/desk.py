@@ -90,7 +90,7 @@ def desk_hours(mandate_id: int):
     def log():
         meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None
         if form.meeting_id.data and meeting is None:
-            form.meeting_id.data = None
+            raise DomainError(_("Choose one of the meetings listed."), "meeting_id")
         desk_service.log_hours(mandate, worked_on=form.worked_on.data, minutes=form.minutes.data, meeting=meeting,
                                description=form.description.data, by=current_user)
 
@@ -128,7 +128,7 @@ def desk_leave():
     done = submit(form, ask, done=_("Your leave request is recorded."), redirect_to=url_for("mandates.desk_leave"))
     if done:
         if outcome.get("warning"):
-            flash(str(outcome["warning"]), "error")
+            flash(str(outcome["warning"]), "warning")
         return done
     year = request.args.get("annee", type=int) or today.year
     if not 2000 <= year <= 2100:

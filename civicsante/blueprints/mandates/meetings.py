@@ -63,14 +63,14 @@ def instance_meetings(instance_id: int):
     if done:
         warning = service.agenda_notice_warning(created["m"])
         if warning:
-            flash(str(warning), "error")
+            flash(str(warning), "warning")
         return done
     page = paginate(service.instance_meetings_query(instance))
     return render_page_or_partial("mandates/meetings/instance.html", "mandates/meetings/_list.html",
                                   instance=instance, page=page, form=form, can_manage=can_manage), form_status(form)
 
 
-def _meeting_page(meeting: Meeting, *, edit_form=None, attendance_form=None, minutes_form=None):
+def _meeting_page(meeting: Meeting, *, attendance_form=None, minutes_form=None):
     can_manage = policy.can_manage_meetings(current_user, meeting.instance)
     members = service.meeting_members(meeting) if can_manage else []
     if attendance_form is None:
@@ -79,8 +79,7 @@ def _meeting_page(meeting: Meeting, *, edit_form=None, attendance_form=None, min
         (row.mandate.id, row.mandate.user.pseudonym) for row in members]
     if minutes_form is None:
         minutes_form = MinutesForm(formdata=None, minutes=meeting.minutes)
-    forms = [f for f in (attendance_form, minutes_form) if f is not None]
-    status = 422 if any(f.errors or f.form_errors for f in forms) else 200
+    status = 422 if any(f.errors or f.form_errors for f in (attendance_form, minutes_form)) else 200
     return render_template(
         "mandates/meetings/meeting.html", meeting=meeting, can_manage=can_manage, members=members,
         warning=service.agenda_notice_warning(meeting), attendance_form=attendance_form, minutes_form=minutes_form,
