@@ -2,9 +2,10 @@
 tests/functional/routes.py). Same conventions as routes_needs.py.
 
 The objects belong to a representative who is none of the walkers (the walk's
-"user_representative" holds the role but no mandate): their mandate in the CDU of
-``world.hospital`` (whose complaints office manages its meetings), a past meeting they attended
-with hours logged, and their calendar address. Other people's desk data answers 403 to every
+"user_representative" holds the role but no mandate): their mandate in the CDU of an
+establishment of its own (so that the reference walk may still delete ``world.hospital``; the
+walk's complaints officer, scoped to ``world.hospital``, is thus refused this CDU's meetings), a
+past meeting they attended with hours logged, and their calendar address. Other people's desk data answers 403 to every
 walker; the representative's own pages (desk, leave, trainings) answer 200 to the walker holding
 the role, on their own (empty) data.
 """
@@ -16,10 +17,10 @@ LOGIN = 302
 REPRESENTATIVE_PAGE = {"anonymous": LOGIN, "user_representative": 200, "*": 403}
 REPRESENTATIVE_FORM = {"anonymous": LOGIN, "user_representative": 422, "*": 403}
 REPRESENTATIVE_ACTS = {"anonymous": LOGIN, "user_representative": 303, "*": 403}
-# The CDU's meetings: admins and the establishment's complaints office.
-MANAGER_PAGE = {"anonymous": LOGIN, "admin": 200, "complaints_officer": 200, "*": 403}
-MANAGER_FORM = {"anonymous": LOGIN, "admin": 422, "complaints_officer": 422, "*": 403}
-MANAGER_ACTS = {"anonymous": LOGIN, "admin": 303, "complaints_officer": 303, "*": 403}
+# The CDU's meetings: admins (and its own establishment's complaints office, none in the walk).
+MANAGER_PAGE = {"anonymous": LOGIN, "admin": 200, "*": 403}
+MANAGER_FORM = {"anonymous": LOGIN, "admin": 422, "*": 403}
+MANAGER_ACTS = {"anonymous": LOGIN, "admin": 303, "*": 403}
 NOBODY_ELSE = {"anonymous": LOGIN, "*": 403}
 
 EXPECTED: dict = {
@@ -52,12 +53,13 @@ def make_objects(app, world, target_user) -> dict:
     from civicsante.extensions import db
     from civicsante.mandates import desk, ical
     from civicsante.mandates.models import Mandate, Meeting
-    from tests.support.factories import make_user
+    from tests.support.factories import make_establishment, make_user
     from tests.support.mandates import make_instance, make_mandate, make_meeting, seat_ids
 
     owner = make_user(app, pseudonym="Représentante suivie")
-    instance = make_instance(app, territory_id=world.commune.id, establishment_id=world.hospital.id,
-                             name="CDU du CH de Belrive (parcours)")
+    hospital = make_establishment(app, territory_id=world.commune.id, name="CH du parcours (bureau)")
+    instance = make_instance(app, territory_id=world.commune.id, establishment_id=hospital.id,
+                             name="CDU du CH du parcours (bureau)")
     today = date.today()
     mandate = make_mandate(app, seat_id=seat_ids(app, instance.id)[0], user_id=owner.id,
                            starts_on=today - timedelta(days=400), ends_on=today + timedelta(days=300))
