@@ -1,213 +1,57 @@
-"""Use cases of mandates (DESIGN.md §6): instance types and their rules, instances and their
-seats, mandates from proposal to end, the CDU's president and vice-president, association
-contacts.
+"""Use cases of mandates (DESIGN.md §6): mandates from proposal to end, the CDU's president and
+vice-president, the daily refresh of statuses, association contacts — and, re-exported from
+``instances.py``, instance types and their rules, instances and their seats.
 
 Each function checks its rule, changes the session and writes its audit row; the caller commits
 (one transaction per request, or per ``remind`` run for ``refresh_statuses``).
 """
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from flask_babel import lazy_ngettext as _ln
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from civicsante import audit
 from civicsante.accounts import services as accounts
 from civicsante.accounts.models import USER_REPRESENTATIVE, User
 from civicsante.errors import DomainError
 from civicsante.extensions import db
+from civicsante.mandates.instances import (  # noqa: F401  (re-exported: one module for callers)
+    MAX_HOURS_PER_MONTH,
+    MAX_RENEWAL_CAP,
+    MAX_TERM_MONTHS,
+    add_seat,
+    clean_text,
+    compute_end_date,
+    create_default_seats,
+    create_instance,
+    day_label,
+    edit_instance_type,
+    paris_today,
+    remove_seat,
+)
 from civicsante.mandates.models import (
     ACTIVE,
     CDU,
-    CDU_ONLY_SEAT_KINDS,
     CDU_PRESIDENT_RENEWAL_CAP,
     DESIGNATED,
     END_REASONS,
     ENDED,
     HOLDING_STATUSES,
-    MEDIATEUR_MEDECIN,
-    MEDIATEUR_NON_MEDECIN,
-    PRESIDENT,
     PROPOSED,
-    RU_SUPPLEANT,
-    RU_TITULAIRE,
     SEAT_CATEGORY,
-    SEAT_KINDS,
     TERM_REACHED,
     AssociationContact,
-    Instance,
-    InstanceType,
     Mandate,
     Seat,
 )
-from civicsante.reference.models import Association, Establishment, Territory
+from civicsante.reference.models import Association
 
-PARIS = ZoneInfo("Europe/Paris")
-# Bounds an admin may give a type's rules: no body has a term beyond 20 years.
-MAX_TERM_MONTHS = 240
-MAX_RENEWAL_CAP = 20
-MAX_HOURS_PER_MONTH = 200
 # Mandates not ended: they still claim their seat or their person's place in the instance.
 LIVE_STATUSES = (PROPOSED, DESIGNATED, ACTIVE)
-
-
-def paris_today() -> date:
-    """Today's date in France: a term starts or ends on the French calendar day."""
-    return datetime.now(PARIS).date()
-
-
-def _day(day: date) -> str:
-    """A date inside a message, in the French numeric form."""
-    return day.strftime("%d/%m/%Y")
-
-
-def _text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
-    text = " ".join((value or "").split())
-    if required and not text:
-        raise DomainError(_l("This field is required."), field)
-    if len(text) > max_length:
-        raise DomainError(_l("This is too long (%(num)s characters at most).", num=max_length), field)
-    return text
-
-
-# Instance types ---------------------------------------------------------------------------------
-
-def edit_instance_type(instance_type: InstanceType, *, name, designating_authority, term_months,
-                       renewal_cap, hours_per_month, role_description, training_offered,
-                       by: User) -> InstanceType:
-    """Change a type's rules. The law fixes them per body (CDU 3 years renewable, R1112-83;
-    conseil de surveillance 5 years, L6143-5; CTS 5 years renewable once) but they change with
-    decrees, so they are data an admin edits. ``renewal_cap`` None means no limit, 0 means not
-    renewable. A change applies to mandates proposed afterwards (existing end dates are kept)."""
-    name = _text(name, "name", 150)
-    designating_authority = _text(designating_authority, "designating_authority", 150)
-    if term_months is None or not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise DomainError(_l("Give a term between 1 and %(num)s months.", num=MAX_TERM_MONTHS), "term_months")
-    if renewal_cap is not None and not 0 <= renewal_cap <= MAX_RENEWAL_CAP:
-        raise DomainError(_l("Give a number of renewals between 0 and %(num)s, or leave it empty for no limit.",
-                             num=MAX_RENEWAL_CAP), "renewal_cap")
-    if hours_per_month is None or not 0 <= hours_per_month <= MAX_HOURS_PER_MONTH:
-        raise DomainError(_l("Give a number of hours between 0 and %(num)s.", num=MAX_HOURS_PER_MONTH),
-                          "hours_per_month")
-    before = {"term_months": instance_type.term_months, "renewal_cap": instance_type.renewal_cap}
-    instance_type.name, instance_type.designating_authority = name, designating_authority
-    instance_type.term_months, instance_type.renewal_cap = term_months, renewal_cap
-    instance_type.hours_per_month = hours_per_month
-    instance_type.role_description = (role_description or "").strip()
-    instance_type.training_offered = (training_offered or "").strip()
-    audit.record(by, "instance_type.edit", instance_type, before=before,
-                 term_months=term_months, renewal_cap=renewal_cap)
-    return instance_type
-
-
-def compute_end_date(instance_type, starts_on: date) -> date:
-    """The last day of a term starting on ``starts_on``: the day before its anniversary
-    ``term_months`` later (3 years from 15 January 2024 end on 14 January 2027). When the
-    anniversary day does not exist in its month (31 August + 6 months, 29 February + 3 years),
-    the term runs to the end of that month. Pure: no database."""
-    months = starts_on.month - 1 + instance_type.term_months
-    year, month = starts_on.year + months // 12, months % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    if starts_on.day > last_day:
-        return date(year, month, last_day)
-    return date(year, month, starts_on.day) - timedelta(days=1)
-
-
-# Instances and seats ----------------------------------------------------------------------------
-
-def create_instance(*, type: InstanceType, name: str, establishment: Establishment | None = None,
-                    territory: Territory | None = None, by: User) -> Instance:
-    """An instance belongs to an establishment (its territory is then the establishment's) or to
-    a territory. A CDU is always an establishment's (L1112-3: one per health establishment)."""
-    if type is None:
-        raise DomainError(_l("Choose a type of instance."), "type_id")
-    name = _text(name, "name", 200)
-    if establishment is None and territory is None:
-        raise DomainError(_l("Choose an establishment or a territory."), "establishment_id")
-    if type.code == CDU and establishment is None:
-        raise DomainError(_l("A users' committee (CDU) belongs to an establishment."), "establishment_id")
-    if establishment is not None:
-        if territory is not None and territory.id != establishment.territory_id:
-            raise DomainError(_l("An establishment's instance is in the establishment's territory: "
-                                 "leave the territory empty."), "territory_id")
-        territory = establishment.territory
-    instance = Instance(type=type, name=name, establishment=establishment, territory=territory)
-    db.session.add(instance)
-    db.session.flush()
-    audit.record(by, "instance.create", instance, type=type.code, establishment_id=instance.establishment_id,
-                 territory_id=instance.territory_id)
-    return instance
-
-
-def _next_position(instance: Instance) -> int:
-    last = db.session.execute(select(func.max(Seat.position)).where(Seat.instance_id == instance.id)).scalar()
-    return 0 if last is None else last + 1
-
-
-def create_default_seats(instance: Instance, by: User) -> list[Seat]:
-    """The legal composition: for a CDU (R1112-81) 2 RU titulaires and 2 suppléants, each
-    suppléant paired with a titulaire, a medical mediator, a non-medical mediator and the
-    president (the legal representative or their appointee); for other bodies 2 titulaires and
-    2 paired suppléants, the usual share of user seats. Refused when the instance has seats."""
-    if db.session.execute(select(Seat.id).where(Seat.instance_id == instance.id).limit(1)).first():
-        raise DomainError(_l("This instance already has seats."))
-    plan = [(RU_TITULAIRE, "Titulaire 1", None), (RU_TITULAIRE, "Titulaire 2", None),
-            (RU_SUPPLEANT, "Suppléant 1", 0), (RU_SUPPLEANT, "Suppléant 2", 1)]
-    if instance.type.code == CDU:
-        plan += [(MEDIATEUR_MEDECIN, "Médiateur médecin", None),
-                 (MEDIATEUR_NON_MEDECIN, "Médiateur non médecin", None), (PRESIDENT, "Président", None)]
-    seats: list[Seat] = []
-    for position, (kind, label, pair) in enumerate(plan):
-        seat = Seat(instance_id=instance.id, kind=kind, label=label, position=position,
-                    titulaire_seat_id=seats[pair].id if pair is not None else None)
-        db.session.add(seat)
-        db.session.flush()
-        seats.append(seat)
-    audit.record(by, "seat.create_defaults", instance, seats=len(seats))
-    return seats
-
-
-def add_seat(instance: Instance, kind: str, label: str, titulaire_seat: Seat | None = None, *,
-             by: User) -> Seat:
-    """Add one seat. Mediator and president seats exist only in a CDU (R1112-81). A suppléant
-    stands in for one titulaire seat of the same instance, and a titulaire has one suppléant."""
-    if kind not in SEAT_KINDS:
-        raise DomainError(_l("Choose a kind of seat."), "kind")
-    if kind in CDU_ONLY_SEAT_KINDS and instance.type.code != CDU:
-        raise DomainError(_l("Mediator and president seats exist only in a users' committee (CDU)."), "kind")
-    label = _text(label, "label", 100, required=False)
-    if titulaire_seat is not None:
-        if kind != RU_SUPPLEANT:
-            raise DomainError(_l("Only a substitute's seat is paired with a full member's seat."),
-                              "titulaire_seat_id")
-        if titulaire_seat.instance_id != instance.id or titulaire_seat.kind != RU_TITULAIRE:
-            raise DomainError(_l("Pair the substitute with a full member's seat of this instance."),
-                              "titulaire_seat_id")
-        if db.session.execute(select(Seat.id).where(Seat.titulaire_seat_id == titulaire_seat.id)).first():
-            raise DomainError(_l("This full member's seat already has a substitute."), "titulaire_seat_id")
-    seat = Seat(instance_id=instance.id, kind=kind, label=label, position=_next_position(instance),
-                titulaire_seat_id=titulaire_seat.id if titulaire_seat else None)
-    db.session.add(seat)
-    db.session.flush()
-    audit.record(by, "seat.add", seat, instance_id=instance.id, kind=kind,
-                 titulaire_seat_id=seat.titulaire_seat_id)
-    return seat
-
-
-def remove_seat(seat: Seat, *, by: User) -> None:
-    """Remove a seat that never had a mandate: a seat with mandates is their history."""
-    if db.session.execute(select(Mandate.id).where(Mandate.seat_id == seat.id).limit(1)).first():
-        raise DomainError(_l("This seat has mandates: it cannot be removed."))
-    audit.record(by, "seat.remove", seat, instance_id=seat.instance_id, kind=seat.kind)
-    # The suppléant of a removed titulaire seat loses its pairing (the foreign key does the same).
-    for paired in db.session.execute(select(Seat).where(Seat.titulaire_seat_id == seat.id)).scalars():
-        paired.titulaire_seat_id = None
-    db.session.delete(seat)
-    db.session.flush()
-
 
 # Mandates ---------------------------------------------------------------------------------------
 
@@ -239,14 +83,46 @@ def _renewal_cap(seat: Seat, renews: Mandate) -> int | None:
     return min(known) if known else None
 
 
+def _consecutive(seat: Seat, user: User, starts_on: date) -> Mandate | None:
+    """The same person's mandate in the instance that ends the day before ``starts_on``: a new
+    term straight after it is a renewal, whether or not the admin says so."""
+    renewal = aliased(Mandate)
+    return db.session.execute(
+        select(Mandate).join(Seat, Seat.id == Mandate.seat_id)
+        .where(Seat.instance_id == seat.instance_id, Mandate.user_id == user.id,
+               Mandate.status.in_((DESIGNATED, ACTIVE, ENDED)), Mandate.ends_on == starts_on - timedelta(days=1),
+               ~select(renewal.id).where(renewal.renews_id == Mandate.id).exists())
+        .limit(1)).scalars().first()
+
+
+def _renewal(seat: Seat, user: User, starts_on: date, renews: Mandate | None) -> tuple[Mandate | None, int]:
+    """The mandate renewed and the new renewal count, refused beyond the cap."""
+    field = "renews_id" if renews is not None else "starts_on"
+    renews = renews or _consecutive(seat, user, starts_on)
+    if renews is None:
+        return None, 0
+    if renews.user_id != user.id or renews.seat.instance_id != seat.instance_id or renews.starts_on >= starts_on:
+        raise DomainError(_l("A renewal follows an earlier mandate of the same person in the same instance."), field)
+    if db.session.execute(select(Mandate.id).where(Mandate.renews_id == renews.id).limit(1)).first():
+        raise DomainError(_l("This mandate has already been renewed."), field)
+    cap = _renewal_cap(seat, renews)
+    if cap == 0:
+        raise DomainError(_l("Mandates of this type are not renewable."), field)
+    if cap is not None and renews.renewal_count + 1 > cap:
+        raise DomainError(_ln("This mandate cannot be renewed again: it may be renewed %(num)s time.",
+                              "This mandate cannot be renewed again: it may be renewed %(num)s times.", cap), field)
+    return renews, renews.renewal_count + 1
+
+
 def propose_mandate(*, seat: Seat, user: User, association: Association | None, starts_on: date,
                     ends_on: date | None = None, designation_authority: str = "",
                     designation_reference: str = "", designation_date: date | None = None,
                     renews: Mandate | None = None, by: User) -> Mandate:
     """Propose ``user`` for ``seat``. Only a member of an association agréée whose approval is
     valid on the start date may hold an RU seat (L1114-1). The end defaults to the type's term.
-    A renewal (``renews``: the same person's earlier mandate in the instance) counts one more
-    renewal than it, refused beyond the type's cap (CTS: once; a CDU presidency: twice)."""
+    A renewal (``renews``: the same person's earlier mandate in the instance; found by itself
+    when the new term starts the day after it) counts one more renewal than it, refused beyond
+    the type's cap (CTS: once; a CDU presidency: twice)."""
     if user is None or not user.is_active:
         raise DomainError(_l("Choose an active account."), "email")
     if starts_on is None:
@@ -260,26 +136,15 @@ def propose_mandate(*, seat: Seat, user: User, association: Association | None, 
                               "association_id")
         if not association.approval_valid_on(starts_on):
             raise DomainError(_l("The approval of this association is not valid on the start date "
-                                 "(it expires on %(date)s).", date=_day(association.approval_expires_on)),
+                                 "(it expires on %(date)s).", date=day_label(association.approval_expires_on)),
                               "association_id")
-    renewal_count = 0
-    if renews is not None:
-        if renews.user_id != user.id or renews.seat.instance_id != seat.instance_id or renews.starts_on >= starts_on:
-            raise DomainError(_l("A renewal follows an earlier mandate of the same person in the same instance."),
-                              "renews_id")
-        if db.session.execute(select(Mandate.id).where(Mandate.renews_id == renews.id).limit(1)).first():
-            raise DomainError(_l("This mandate has already been renewed."), "renews_id")
-        renewal_count = renews.renewal_count + 1
-        cap = _renewal_cap(seat, renews)
-        if cap is not None and renewal_count > cap:
-            raise DomainError(_l("This mandate cannot be renewed again: the limit is %(num)s renewal(s).", num=cap),
-                              "renews_id")
+    renews, renewal_count = _renewal(seat, user, starts_on, renews)
     _check_free(seat, user.id, starts_on, ends_on)
     mandate = Mandate(
         seat=seat, user=user, association=association, starts_on=starts_on, ends_on=ends_on, status=PROPOSED,
-        designation_authority=_text(designation_authority, "designation_authority", 150, required=False)
+        designation_authority=clean_text(designation_authority, "designation_authority", 150, required=False)
         or seat.instance.type.designating_authority,
-        designation_reference=_text(designation_reference, "designation_reference", 100, required=False),
+        designation_reference=clean_text(designation_reference, "designation_reference", 100, required=False),
         designation_date=designation_date, renewal_count=renewal_count, renews=renews,
         is_president=bool(renews and renews.is_president and seat.instance.type.code == CDU))
     db.session.add(mandate)
@@ -300,8 +165,8 @@ def designate(mandate: Mandate, *, authority: str, reference: str, designation_d
     surveillance): proposé → désigné. The holder gets the user-representative role, which opens
     their desk."""
     _status(mandate, PROPOSED)
-    mandate.designation_authority = _text(authority, "authority", 150)
-    mandate.designation_reference = _text(reference, "reference", 100)
+    mandate.designation_authority = clean_text(authority, "authority", 150)
+    mandate.designation_reference = clean_text(reference, "reference", 100)
     if designation_date is None:
         raise DomainError(_l("This field is required."), "designation_date")
     if designation_date > paris_today():
@@ -320,7 +185,7 @@ def activate(mandate: Mandate, by: User, *, today: date | None = None) -> Mandat
     _status(mandate, DESIGNATED)
     if mandate.starts_on > (today or paris_today()):
         raise DomainError(_l("The mandate starts on %(date)s: it cannot be active before.",
-                             date=_day(mandate.starts_on)))
+                             date=day_label(mandate.starts_on)))
     mandate.status = ACTIVE
     audit.record(by, "mandate.activate", mandate)
     return mandate
@@ -336,7 +201,7 @@ def end_mandate(mandate: Mandate, *, reason: str, ended_on: date | None, by: Use
         raise DomainError(_l("This field is required."), "ended_on")
     if not mandate.starts_on <= ended_on <= mandate.ends_on:
         raise DomainError(_l("The end date must fall within the mandate (%(start)s to %(end)s).",
-                             start=_day(mandate.starts_on), end=_day(mandate.ends_on)),
+                             start=day_label(mandate.starts_on), end=day_label(mandate.ends_on)),
                           "ended_on")
     if reason == TERM_REACHED and ended_on != mandate.ends_on:
         raise DomainError(_l("A mandate ended before its term is a resignation or an early end."), "reason")

@@ -435,3 +435,23 @@ def test_association_contacts(app, world):
         db.session.commit()
         assert _count(AuditEntry, action="association.contact_add") == 1
         assert _count(AuditEntry, action="association.contact_remove") == 1
+
+
+def test_a_new_term_straight_after_the_last_one_is_a_renewal(app, world):
+    """The cap cannot be dodged by proposing the same person afresh for the next term."""
+    admin, person = _admin(app), make_user(app)
+    instance = make_instance(app, territory_id=world.commune.id, type_code="cts")
+    seats = seat_ids(app, instance.id)
+    first = make_mandate(app, seat_id=seats[0], user_id=person.id, association_id=world.association.id,
+                         starts_on=date(2015, 1, 1), ends_on=date(2019, 12, 31), status="termine")
+    second = _propose(app, seats[1], person.id, world.association.id, by=admin, starts_on=date(2020, 1, 1))
+    with app.app_context():
+        mandate = db.session.get(Mandate, second)
+        assert (mandate.renews_id, mandate.renewal_count) == (first.id, 1)
+        mandate.status = "termine"
+        db.session.commit()
+    with pytest.raises(DomainError) as refused:
+        _propose(app, seats[0], person.id, world.association.id, by=admin, starts_on=date(2025, 1, 1))
+    assert refused.value.field == "starts_on"
+    # After a gap, a new designation starts a new count.
+    assert _propose(app, seats[0], person.id, world.association.id, by=admin, starts_on=date(2025, 6, 1))
