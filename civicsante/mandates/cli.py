@@ -6,25 +6,10 @@ twice the same day sends nothing twice.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import with_appcontext
 
 from civicsante.db import write_intent
-
-
-def _refresh_statuses(today: date) -> int | None:
-    """``services.refresh_statuses`` when the mandates services provide it (None otherwise)."""
-    try:
-        from civicsante.mandates.services import refresh_statuses
-    except ImportError:
-        return None
-    from civicsante.extensions import db
-
-    changed = refresh_statuses(today)
-    db.session.commit()
-    return changed
 
 
 @click.command("remind")
@@ -33,16 +18,19 @@ def _refresh_statuses(today: date) -> int | None:
 @with_appcontext
 def remind(day) -> None:
     """Update mandate statuses and send the mandates' alerts due today."""
+    from civicsante.extensions import db
     from civicsante.mandates.alerts import send_alerts
     from civicsante.mandates.models import ALERT_MANDATE_ENDING, ALERT_SEAT_VACANT, ALERT_TRAINING_MISSING
+    from civicsante.mandates.services import refresh_statuses
     from civicsante.mandates.vacancies import paris_today
 
     today = day.date() if day else paris_today()
     with write_intent():
-        changed = _refresh_statuses(today)
+        # Statuses first: a mandate past its end no longer holds its seat when the alerts look.
+        changed = refresh_statuses(today)
+        db.session.commit()
         counts = send_alerts(today)
-    if changed is not None:
-        click.echo(f"Statuts de mandat mis à jour : {changed}.")
+    click.echo(f"Statuts de mandat mis à jour : {changed}.")
     total = sum(counts.values())
     click.echo(f"Alertes envoyées le {today.isoformat()} : {total} "
                f"({counts[ALERT_MANDATE_ENDING]} fin de mandat, {counts[ALERT_TRAINING_MISSING]} formation "

@@ -47,11 +47,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def mandate_end(ended_on: date | None, ends_on: date) -> date:
-    """The last day a mandate covered: its early end when there was one."""
-    return min(ended_on, ends_on) if ended_on else ends_on
-
-
 @dataclass
 class Vacancy:
     """A seat without a holder today (``vacant_now``) or from ``vacant_from`` (within the horizon).

@@ -24,7 +24,9 @@ def test_resident_interest_reaches_the_association_contact(site, live_app):
     page = site.page
 
     log_in(site, resident.email, PASSWORD)
-    site.goto("/sieges-vacants")
+    site.goto("/representativite")
+    expect(page.locator('#seats-type-table tr[data-key="cts"]')).to_have_attribute("data-vacant", "1")
+    site.navigate(lambda: page.locator("main a[href='/sieges-vacants']").first.click())
     card = page.locator(f'[data-seat-id="{seat_id}"]')
     expect(card).to_contain_text("CTS de Belrive")
     site.navigate(lambda: card.locator(".interest-link").click())
@@ -45,3 +47,9 @@ def test_resident_interest_reaches_the_association_contact(site, live_app):
     expect(entry.locator(".interest-email")).to_have_text("camille@example.org")
     expect(entry).to_contain_text("Disponible le mardi après-midi.")
     expect(entry).to_contain_text(re.compile("CTS de Belrive"))
+    site.navigate(lambda: entry.locator("a[href^='/association/interesses/']").click())
+    page.locator("#status").select_option("contacte")
+    page.locator("#note").fill("Appelée, rendez-vous pris.")
+    site.navigate(lambda: page.locator("#follow-up-form button[type=submit]").click())
+    expect(page).to_have_url(site.url("/association/interesses"))
+    expect(page.locator("#interests li").filter(has_text="Camille")).to_have_attribute("data-status", "contacte")

@@ -151,3 +151,29 @@ def test_profile_employment_status_saved_and_exported(app):
     assert client.post("/compte", data={**form, "employment_status": "pirate"}).status_code == 422
     export = json.loads(client.post("/compte/mes-donnees").get_data(as_text=True))
     assert export["representativeness_profile"] == {"employment_status": "retraite"}
+
+
+def test_contacts_who_chose_immediate_emails_hear_of_the_interest_at_once(app, board, mailbox):
+    with app.app_context():
+        db.session.get(User, board["contact"].id).email_notifications = "immediat"
+        db.session.commit()
+    client = client_for(app, make_user(app, pseudonym="Dominique"))
+    assert client.post(f"/sieges-vacants/{board['vacant']}/interet", data={"message": ""}).status_code == 303
+    message = mailbox.wait_for(board["contact"].email)
+    body = message.get_body(("plain",)).get_content()
+    assert "Dominique" in body and "/association/interesses" in body
+
+
+def test_deleting_the_account_erases_employment_status_and_interests(app, board):
+    from tests.support.factories import PASSWORD
+
+    user = make_user(app)
+    client = client_for(app, user)
+    with app.app_context():
+        db.session.get(User, user.id).employment_status = "etudiant"
+        db.session.commit()
+    assert client.post(f"/sieges-vacants/{board['vacant']}/interet", data={"message": "Oui"}).status_code == 303
+    assert client.post("/compte/supprimer", data={"password": PASSWORD, "confirm": "y"}).status_code == 303
+    with app.app_context():
+        assert db.session.get(User, user.id).employment_status is None
+        assert db.session.execute(select(func.count()).select_from(SeatInterest)).scalar_one() == 0

@@ -45,6 +45,7 @@ class ProfileForm(FlaskForm):
     employment_status = SelectField(
         _l("Employment status (optional)"),
         choices=[("", _l("I prefer not to say"))] + [(s, EMPLOYMENT_STATUS_LABELS[s]) for s in EMPLOYMENT_STATUSES],
+        validate_choice=False,  # checked by the service; a form sent without it keeps the answer
     )
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
     email_notifications = SelectField(
