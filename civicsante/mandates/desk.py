@@ -91,6 +91,17 @@ def desk_mandates(user, today: date) -> list[DeskMandate]:
     return [DeskMandate(m, (m.ends_on - today).days) for m in rows]
 
 
+def own_mandate_in(user, instance_id: int) -> Mandate | None:
+    """The user's mandate sitting in the instance (for the meeting page's "log my hours")."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.execute(
+        select(Mandate).join(Seat, Seat.id == Mandate.seat_id)
+        .where(Mandate.user_id == user.id, Seat.instance_id == instance_id,
+               Mandate.status.in_(policy.SITTING_STATUSES))
+        .order_by(Mandate.ends_on.desc()).limit(1)).unique().scalar()
+
+
 def own_mandate_choices(user, statuses=HOLDING_STATUSES) -> list[Mandate]:
     return list(db.session.execute(_mandates_query(user).where(Mandate.status.in_(statuses))
                                    .order_by(Mandate.ends_on)).unique().scalars())

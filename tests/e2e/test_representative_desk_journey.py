@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from playwright.sync_api import expect
 
 from civicsante.extensions import db
+from civicsante.mandates.desk import paris_today
 from civicsante.mandates.models import Attendance
 from tests.e2e.conftest import fr_or_en, log_in, main_menu
 from tests.support.factories import PASSWORD, make_user, make_world
@@ -18,7 +19,7 @@ def test_representative_logs_hours_for_a_meeting_and_opens_the_attestation(site,
     rep = make_user(live_app, pseudonym="Odile Martin", email="odile@example.org")
     cdu = make_instance(live_app, territory_id=world.commune.id, establishment_id=world.hospital.id,
                         name="CDU du CH de Belrive")
-    today = date.today()
+    today = paris_today()
     mandate = make_mandate(live_app, seat_id=seat_ids(live_app, cdu.id)[0], user_id=rep.id,
                            starts_on=today - timedelta(days=1050), ends_on=today + timedelta(days=45))
     past = make_meeting(live_app, instance_id=cdu.id, title="Séance de printemps", place="Salle Pasteur",

@@ -10,6 +10,7 @@ from icalendar import Calendar
 
 from civicsante.extensions import db
 from civicsante.mandates import meetings as service
+from civicsante.mandates.desk import paris_date
 from civicsante.mandates.models import Attendance, Meeting
 from tests.conftest import client_for
 from tests.support.factories import make_user
@@ -141,6 +142,12 @@ def test_ics_download_for_a_member_and_attestation_only_for_the_attendee(app, cd
         db.session.add(Attendance(meeting_id=meeting.id, mandate_id=m_sup.id, status="excuse"))
         db.session.commit()
     member = client_for(app, titulaire)
+    page = member.get(f"/reunions/{meeting.id}").get_data(as_text=True)
+    link = f"/mon-bureau/mandats/{m_tit.id}/heures?reunion={meeting.id}"
+    assert f'href="{link}"' in page and 'id="log-hours-link"' in page
+    form = member.get(link).get_data(as_text=True)
+    assert f'<option selected value="{meeting.id}">' in form or f'value="{meeting.id}" selected' in form
+    assert f'value="{paris_date(meeting.starts_at).isoformat()}"' in form
     ics = member.get(f"/reunions/{meeting.id}.ics")
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     (event,) = Calendar.from_ical(ics.data).walk("VEVENT")

@@ -84,8 +84,9 @@ def desk_hours(mandate_id: int):
     meetings = desk_service.meetings_for_hours(mandate, today)
     form.meeting_id.choices = [("", _("No particular meeting"))] + [
         (m.id, f"{m.title} ({m.starts_at.astimezone(desk_service.PARIS):%d/%m/%Y})") for m in meetings]
-    if request.method == "GET" and request.args.get("reunion", type=int):
-        form.meeting_id.data = request.args.get("reunion", type=int)
+    chosen = next((m for m in meetings if m.id == request.args.get("reunion", type=int)), None)
+    if request.method == "GET" and chosen is not None:  # from a meeting's page: its day, its id
+        form.meeting_id.data, form.worked_on.data = chosen.id, desk_service.paris_date(chosen.starts_at)
 
     def log():
         meeting = db.session.get(Meeting, form.meeting_id.data) if form.meeting_id.data else None

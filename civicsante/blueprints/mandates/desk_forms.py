@@ -36,7 +36,7 @@ def _day(label, message):
 
 
 class HoursForm(FlaskForm):
-    worked_on = _day(_l("Day"), _l("Give the day."))
+    worked_on = DateField(_l("Day"), default=paris_today, validators=[InputRequired(message=_l("Give the day."))])
     minutes = IntegerField(
         _l("Time spent (in minutes)"),
         validators=[InputRequired(message=_l("Give the time spent, in minutes.")),

@@ -16,6 +16,7 @@ from civicsante.mandates import desk as desk_service
 from civicsante.mandates import ical, policy
 from civicsante.mandates import meetings as service
 from civicsante.mandates.models import Instance, Mandate, Meeting
+from civicsante.types import utcnow
 
 from . import bp
 from .desk_forms import AttendanceForm, MeetingForm, MinutesForm
@@ -70,6 +71,14 @@ def instance_meetings(instance_id: int):
                                   instance=instance, page=page, form=form, can_manage=can_manage), form_status(form)
 
 
+def _hours_mandate(meeting: Meeting):
+    """The member's mandate to log this meeting's hours on, once the meeting has started."""
+    if meeting.starts_at > utcnow():
+        return None
+    mandate = desk_service.own_mandate_in(current_user, meeting.instance_id)
+    return mandate if mandate is not None and policy.can_log_hours(current_user, mandate) else None
+
+
 def _meeting_page(meeting: Meeting, *, attendance_form=None, minutes_form=None):
     can_manage = policy.can_manage_meetings(current_user, meeting.instance)
     members = service.meeting_members(meeting) if can_manage else []
@@ -84,6 +93,7 @@ def _meeting_page(meeting: Meeting, *, attendance_form=None, minutes_form=None):
         "mandates/meetings/meeting.html", meeting=meeting, can_manage=can_manage, members=members,
         warning=service.agenda_notice_warning(meeting), attendance_form=attendance_form, minutes_form=minutes_form,
         attestation=desk_service.attestation(current_user, meeting),
+        hours_mandate=_hours_mandate(meeting),
     ), status
 
 
