@@ -48,6 +48,7 @@ from civicsante.mandates.models import (
     Mandate,
     Seat,
 )
+from civicsante.mandates.policy import association_covers
 from civicsante.reference.models import Association
 
 # Mandates not ended: they still claim their seat or their person's place in the instance.
@@ -119,7 +120,8 @@ def propose_mandate(*, seat: Seat, user: User, association: Association | None, 
                     designation_reference: str = "", designation_date: date | None = None,
                     renews: Mandate | None = None, by: User) -> Mandate:
     """Propose ``user`` for ``seat``. Only a member of an association agréée whose approval is
-    valid on the start date may hold an RU seat (L1114-1). The end defaults to the type's term.
+    valid on the start date, and covers the instance's territory (a regional approval covers its
+    region), may hold an RU seat (L1114-1). The end defaults to the type's term.
     A renewal (``renews``: the same person's earlier mandate in the instance; found by itself
     when the new term starts the day after it) counts one more renewal than it, refused beyond
     the type's cap (CTS: once; a CDU presidency: twice)."""
@@ -134,6 +136,9 @@ def propose_mandate(*, seat: Seat, user: User, association: Association | None, 
         if association is None:
             raise DomainError(_l("A user representative is proposed by an approved association."),
                               "association_id")
+        if not association_covers(association, seat.instance.territory):
+            raise DomainError(_l("This association's regional approval does not cover the territory of the "
+                                 "instance."), "association_id")
         if not association.approval_valid_on(starts_on):
             raise DomainError(_l("The approval of this association is not valid on the start date "
                                  "(it expires on %(date)s).", date=day_label(association.approval_expires_on)),

@@ -16,7 +16,7 @@ from civicsante.extensions import db
 from civicsante.mandates import services
 from civicsante.mandates.models import InstanceType, Mandate, Seat
 from civicsante.reference.models import Association
-from tests.support.factories import make_association, make_user
+from tests.support.factories import make_association, make_territory, make_user
 from tests.support.mandates import make_instance, make_mandate, seat_ids
 
 CDU_SEATS = ("ru_titulaire", "ru_titulaire", "ru_suppleant", "ru_suppleant",
@@ -455,3 +455,16 @@ def test_a_new_term_straight_after_the_last_one_is_a_renewal(app, world):
     assert refused.value.field == "starts_on"
     # After a gap, a new designation starts a new count.
     assert _propose(app, seats[0], person.id, world.association.id, by=admin, starts_on=date(2025, 6, 1))
+
+
+def test_a_regional_approval_covers_its_region_only(app, world):
+    admin = _admin(app)
+    elsewhere = make_territory(app, name="Autre Région", kind="region", code="R02")
+    instance = make_instance(app, territory_id=world.commune.id, type_code="cts")
+    seats = seat_ids(app, instance.id)
+    foreign = make_association(app, name="Association d'une autre région", territory_id=elsewhere.id)
+    with pytest.raises(DomainError) as refused:
+        _propose(app, seats[0], make_user(app).id, foreign.id, by=admin)
+    assert refused.value.field == "association_id"
+    national = make_association(app, name="Association nationale")  # no territory: national approval
+    assert _propose(app, seats[0], make_user(app).id, national.id, by=admin)
