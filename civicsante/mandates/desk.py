@@ -107,7 +107,7 @@ def own_mandate_choices(user, statuses=HOLDING_STATUSES) -> list[Mandate]:
                                    .order_by(Mandate.ends_on)).unique().scalars())
 
 
-def _held_instance_ids(user):
+def held_instance_ids(user):
     """The instances where ``user`` holds a designated or active mandate (a subquery)."""
     return (select(Seat.instance_id).join(Mandate, Mandate.seat_id == Seat.id)
             .where(Mandate.user_id == user.id, Mandate.status.in_(HOLDING_STATUSES)))
@@ -117,7 +117,7 @@ def next_meetings(user, now: datetime | None = None, limit: int = NEXT_MEETINGS)
     """The coming meetings of the instances the user sits in (one query)."""
     now = now or utcnow()
     return list(db.session.execute(
-        select(Meeting).where(Meeting.instance_id.in_(_held_instance_ids(user)), Meeting.ends_at >= now)
+        select(Meeting).where(Meeting.instance_id.in_(held_instance_ids(user)), Meeting.ends_at >= now)
         .options(joinedload(Meeting.instance)).order_by(Meeting.starts_at).limit(limit)).scalars())
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from civicsante import audit
 from civicsante.extensions import db
-from civicsante.mandates.desk import _held_instance_ids
+from civicsante.mandates.desk import held_instance_ids
 from civicsante.mandates.models import CalendarFeed, Meeting
 from civicsante.types import utcnow
 
@@ -78,7 +78,7 @@ def feed_meetings(user, now: datetime | None = None) -> list[Meeting]:
     query)."""
     since = (now or utcnow()) - timedelta(days=FEED_PAST_DAYS)
     return list(db.session.execute(
-        select(Meeting).where(Meeting.instance_id.in_(_held_instance_ids(user)), Meeting.starts_at >= since)
+        select(Meeting).where(Meeting.instance_id.in_(held_instance_ids(user)), Meeting.starts_at >= since)
         .options(joinedload(Meeting.instance)).order_by(Meeting.starts_at).limit(FEED_MAX_EVENTS)).scalars())
 
 

@@ -180,3 +180,34 @@ def test_instance_meetings_list_is_paginated_with_constant_queries(app, cdu):
     many = measure()
     assert many == few
     assert 'rel="next"' in client.get(path).get_data(as_text=True)
+
+
+def test_meeting_services_refuse_non_managers_and_audit_every_change(app, cdu):
+    from civicsante.accounts.models import User
+    from civicsante.audit import AuditEntry
+    from civicsante.errors import NotAllowed
+    from civicsante.mandates.models import Instance, Mandate
+
+    instance, titulaire, m_tit, _suppleant, _m_sup, officer = cdu
+    start = datetime(2026, 11, 5, 13, 0, tzinfo=UTC)
+    values = dict(title="Séance", starts_at=start, ends_at=start + timedelta(hours=2), place="Salle B",
+                  visio_url="", agenda="", agenda_sent_at=start - timedelta(days=10), urgent=False)
+    with app.app_context():
+        member, manager = db.session.get(User, titulaire.id), db.session.get(User, officer.id)
+        with pytest.raises(NotAllowed):
+            service.schedule_meeting(db.session.get(Instance, instance.id), by=member, **values)
+        meeting = service.schedule_meeting(db.session.get(Instance, instance.id), by=manager, **values)
+        db.session.flush()
+        assert service.agenda_notice_warning(meeting) is None  # sent 10 days before
+        with pytest.raises(NotAllowed):
+            service.record_attendance(meeting, db.session.get(Mandate, m_tit.id), "present", by=member)
+        with pytest.raises(NotAllowed):
+            service.record_minutes(meeting, "x", by=member)
+        service.edit_meeting(meeting, by=manager, place="Salle C")
+        service.record_attendance(meeting, db.session.get(Mandate, m_tit.id), "present", by=manager)
+        service.record_attendance(meeting, db.session.get(Mandate, m_tit.id), "present", by=manager)  # no change
+        service.record_minutes(meeting, "Compte rendu", by=manager)
+        db.session.commit()
+        actions = [a for (a,) in db.session.query(AuditEntry.action).filter(AuditEntry.action.like("meeting.%"))
+                   .order_by(AuditEntry.id)]
+        assert actions == ["meeting.scheduled", "meeting.edited", "meeting.attendance", "meeting.minutes"]

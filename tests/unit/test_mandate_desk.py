@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from civicsante.accounts.models import User
+from civicsante.audit import AuditEntry
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.mandates import desk
@@ -196,6 +197,7 @@ def test_hours_rules(app, world, rep):
         log(minutes=1440)
         db.session.commit()
         assert db.session.query(HoursEntry).count() == 3
+        assert db.session.query(AuditEntry).filter(AuditEntry.action == "hours.logged").count() == 3
         assert desk.hours_totals(me) == {mandate.id: 120 + 45 + 1440}
         assert desk.hours_by_year(m) == [(2026, 1560), (2025, 45)]
 

@@ -53,7 +53,7 @@ class LeaveForm(FlaskForm):
     half_days = IntegerField(
         _l("Number of half-days"),
         validators=[InputRequired(message=_l("Give a number of half-days.")),
-                    NumberRange(min=1, max=40, message=_l("Give at least one half-day."))])
+                    NumberRange(min=1, message=_l("Give at least one half-day."))])
     requested_on = DateField(_l("Day you ask your employer"), default=paris_today,
                              validators=[InputRequired(message=_l("Give the day of the request."))])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
