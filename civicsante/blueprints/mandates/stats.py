@@ -26,7 +26,7 @@ BREAKDOWNS = (
     ("employment", _l("Representatives by employment status"), EMPLOYMENT_STATUS_LABELS),
 )
 # Width of the filled/vacant bars' drawing, in SVG units.
-BAR_WIDTH = 300
+BAR_WIDTH = 600
 
 
 def _cell(value) -> str:
