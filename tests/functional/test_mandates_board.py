@@ -177,3 +177,17 @@ def test_deleting_the_account_erases_employment_status_and_interests(app, board)
     with app.app_context():
         assert db.session.get(User, user.id).employment_status is None
         assert db.session.execute(select(func.count()).select_from(SeatInterest)).scalar_one() == 0
+
+
+def test_interest_posts_are_rate_limited(_migrated, mailbox_server):
+    from tests.conftest import app_on_empty_database
+    from tests.support.factories import make_world
+
+    with app_on_empty_database(_migrated, mailbox_server.port, RATELIMIT_ENABLED=True,
+                               RATELIMIT_SEAT_INTEREST="2 per minute") as limited:
+        world = make_world(limited)
+        instance = make_instance(limited, territory_id=world.commune.id, seats=("ru_titulaire",) * 3)
+        client = client_for(limited, make_user(limited))
+        statuses = [client.post(f"/sieges-vacants/{seat}/interet").status_code for seat in seat_ids(limited, instance.id)]
+        assert statuses == [303, 303, 429]
+        assert client.get(f"/sieges-vacants/{seat_ids(limited, instance.id)[2]}/interet").status_code == 200

@@ -18,7 +18,8 @@ from civicsante.notifications.services import deliver_immediate
 from civicsante.reference.models import Territory
 from civicsante.reference.services import territory_choices
 
-# Signed-in people only, but a script could still flood the associations with notifications.
+# Signed-in people only, but a script could still flood the associations with notifications
+# (the RATELIMIT_SEAT_INTEREST setting, when set, replaces it).
 INTEREST_RATE_LIMIT = "10 per minute;50 per day"
 
 
@@ -55,7 +56,7 @@ def _load_board_seat(seat_id: int):
 
 @bp.route("/sieges-vacants/<int:seat_id>/interet", methods=["GET", "POST"])
 @login_required
-@limiter.limit(INTEREST_RATE_LIMIT, methods=["POST"])
+@limiter.limit(lambda: current_app.config.get("RATELIMIT_SEAT_INTEREST", INTEREST_RATE_LIMIT), methods=["POST"])
 def seat_interest(seat_id: int):
     seat, vacancy = _load_board_seat(seat_id)
     form = InterestForm()
