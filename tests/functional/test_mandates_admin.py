@@ -315,3 +315,11 @@ def test_others_cannot_post_and_nothing_is_written(app, world, role):
     assert _count(app, Seat) == 4 and _count(app, Mandate) == 1
     with app.app_context():
         assert db.session.get(Mandate, mandate.id).status == "designe"
+
+
+def test_the_admin_menu_leads_to_the_mandates_sections(app, client, login_as):
+    login_as("admin")
+    html = client.get("/admin/").get_data(as_text=True)
+    for path in ("/types", "/instances", "/mandats", "/associations"):
+        assert f'href="{BASE}{path}"' in html
+    assert f'href="{BASE}/instances" aria-current="page"' in client.get(f"{BASE}/instances").get_data(as_text=True)
