@@ -119,3 +119,8 @@ def test_contact_pages_queries_stay_constant(app, world, two):
         make_training(app, user_id=rep.id)
         _interest(app, seats[1], make_user(app).id)
     assert (queries(people_url), queries("/association/interesses")) == before
+
+
+def test_account_menu_leads_contacts_to_their_association(app, two):
+    assert "/mon-association" in client_for(app, two["contact_a"]).get("/compte").get_data(as_text=True)
+    assert "/mon-association" not in client_for(app, two["rep_a"]).get("/compte").get_data(as_text=True)

@@ -103,6 +103,9 @@ def test_interest_notifies_the_covering_associations_once(app, board, mailbox):
         told = db.session.execute(select(Notification.user_id, Notification.kind, Notification.detail)).all()
     assert [(u, k) for u, k, _ in told] == [(board["contact"].id, "seat_interest")]
     assert json.loads(told[0][2])["person"] == "Camille"
+    # The contact's notification centre leads to the list of interested residents.
+    centre = client_for(app, board["contact"]).get("/notifications").get_data(as_text=True)
+    assert "Camille" in centre and "/association/interesses" in centre
     # Second time: a friendly message, nothing new.
     again = client.post(url, data={"message": "Encore"}, follow_redirects=True)
     assert again.status_code == 200

@@ -156,6 +156,9 @@ def test_ics_download_for_a_member_and_attestation_only_for_the_attendee(app, cd
     assert attestation.status_code == 200
     html = attestation.get_data(as_text=True)
     assert 'id="attestation-name">Titulaire Un<' in html and 'id="attestation-place">Salle Pasteur<' in html
+    # The legal name an employer needs is typed for the print only: shown, never stored.
+    named = member.get(f"/reunions/{meeting.id}/attestation?nom=Marie%20%20Dupont").get_data(as_text=True)
+    assert 'id="attestation-name">Marie Dupont<' in named and 'value="Marie Dupont"' in named
     assert client_for(app, suppleant).get(f"/reunions/{meeting.id}/attestation").status_code == 403  # excused
     assert client_for(app, officer).get(f"/reunions/{meeting.id}/attestation").status_code == 403
     assert client_for(app, make_user(app)).get(f"/reunions/{meeting.id}.ics").status_code == 403

@@ -115,3 +115,10 @@ def follow_up(interest_id: int):
             or (render_template("mandates/association/follow_up.html", form=form, interest=interest,
                                 status_labels=INTEREST_STATUS_LABELS, seat_kind_labels=SEAT_KIND_LABELS),
                 form_status(form)))
+
+
+@bp.app_context_processor
+def _association_menu():
+    # A function, so the query runs only on the pages that show the link (the account's menu).
+    return {"current_user_is_association_contact":
+            lambda: current_user.is_authenticated and policy.is_association_contact(current_user)}

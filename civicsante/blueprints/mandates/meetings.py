@@ -163,5 +163,8 @@ def meeting_attestation(meeting_id: int):
     found = desk_service.attestation(current_user, meeting)
     if found is None:
         abort(403)
+    # An employer needs the legal name, which the platform does not keep (only a pseudonym is):
+    # the representative types it for this print only; it is not stored.
+    printed_name = " ".join(request.args.get("nom", "").split())[:120]
     return render_template("mandates/meetings/attestation.html", attestation=found, meeting=meeting,
-                           today=desk_service.paris_today())
+                           today=desk_service.paris_today(), printed_name=printed_name)

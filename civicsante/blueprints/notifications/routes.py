@@ -26,7 +26,15 @@ def _unread_notifications():
     # A function, so the count is queried only when the layout shows it (once per page), never
     # for partials or e-mails.
     return {"unread_notification_count": _unread_for_current_user,
-            "notification_priority_id": links.priority_id_of}
+            "notification_priority_id": links.priority_id_of,
+            "notification_mandate_link": _mandate_link}
+
+
+def _mandate_link(notification) -> str | None:
+    """The page a mandates alert leads to (the desk, the board, the association's pages)."""
+    from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_link
+
+    return alert_link(notification) if notification.kind in MANDATE_NOTIFICATION_KINDS else None
 
 
 def _unread_for_current_user() -> int:
