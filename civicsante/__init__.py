@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from civicsante.blueprints.account import bp as account_bp
     from civicsante.blueprints.admin import bp as admin_bp
     from civicsante.blueprints.auth import bp as auth_bp
+    from civicsante.blueprints.complaints import bp as complaints_bp
     from civicsante.blueprints.consultations import bp as consultations_bp
     from civicsante.blueprints.main import bp as main_bp
     from civicsante.blueprints.mandates import bp as mandates_bp
@@ -122,5 +123,5 @@ def _register_blueprints(app: Flask) -> None:
     from civicsante.blueprints.notifications import bp as notifications_bp
 
     for bp in (main_bp, auth_bp, account_bp, admin_bp, needs_bp, notifications_bp, consultations_bp,
-               mandates_bp):
+               mandates_bp, complaints_bp):
         app.register_blueprint(bp)

@@ -37,3 +37,18 @@ from civicsante.mandates.models import (  # noqa: F401
     SeatInterest,
     Training,
 )
+from civicsante.complaints.models import (  # noqa: F401
+    Attachment,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    DeadlineReminder,
+    MedicalPart,
+    Opinion,
+    Recommendation,
+    Recusal,
+    Referral,
+    Reply,
+    ReportSection,
+    SessionItem,
+)

@@ -89,7 +89,10 @@ from tests.functional import routes_mandates_admin, routes_mandates_desk, routes
 
 CONSULTATION_PARTS = (routes_consultations_public, routes_consultations_results, routes_consultations_manage)
 MANDATE_PARTS = (routes_mandates_admin, routes_mandates_desk, routes_mandates_public)
-AREA_PARTS = CONSULTATION_PARTS + MANDATE_PARTS
+from tests.functional import routes_complaints_public, routes_complaints_report, routes_complaints_staff
+
+COMPLAINT_PARTS = (routes_complaints_public, routes_complaints_staff, routes_complaints_report)
+AREA_PARTS = CONSULTATION_PARTS + MANDATE_PARTS + COMPLAINT_PARTS
 
 EXPECTED.update(NEEDS_EXPECTED)
 EXPECTED.update(NOTIFICATIONS_EXPECTED)

@@ -30,7 +30,7 @@ def reset_postgres_schema(url: str) -> None:
 
 
 # Reference rows the migrations seed: kept between tests, as in a real database.
-SEEDED_TABLES = frozenset({"need_category"})
+SEEDED_TABLES = frozenset({"need_category", "complaint_category"})
 
 
 def empty_all_tables() -> None:
