@@ -142,3 +142,35 @@ def can_view_annual_report(user, establishment_id: int) -> bool:
 
 def can_edit_annual_report(user, establishment_id: int) -> bool:
     return is_officer(user, establishment_id) or is_cdu_president(user, establishment_id)
+
+
+# Helper A (issue 6, lifecycle) -----------------------------------------------------------------
+
+def cdu_member_ids(establishment_id: int) -> list[int]:
+    """The user ids of the holders of active mandates in the establishment's CDU, mediator seats
+    excepted (the same people ``is_cdu_member`` lets read): those the mediator's report is
+    forwarded to (R1112-94). One query."""
+    return list(db.session.execute(
+        select(Mandate.user_id).join(Seat, Seat.id == Mandate.seat_id).join(Instance, Instance.id == Seat.instance_id)
+        .join(InstanceType, InstanceType.id == Instance.type_id)
+        .where(Mandate.status == ACTIVE, Instance.establishment_id == establishment_id, InstanceType.code == CDU,
+               Seat.kind.not_in(MEDIATOR_SEATS))
+        .distinct().order_by(Mandate.user_id)).scalars())
+
+
+def is_ru_mandate_of_cdu(mandate: Mandate | None, establishment_id: int) -> bool:
+    """Whether ``mandate`` is an active user-representative (RU) mandate in the establishment's CDU:
+    the member who may accompany the complainant to the mediation (R1112-92)."""
+    from civicsante.mandates.models import RU_SEAT_KINDS
+
+    if mandate is None or mandate.status != ACTIVE:
+        return False
+    seat = db.session.get(Seat, mandate.seat_id)
+    return (seat is not None and seat.kind in RU_SEAT_KINDS
+            and seat.instance_id == cdu_instance_id(establishment_id))
+
+
+def is_establishment_mediator(user, establishment_id: int) -> bool:
+    """Whether ``user`` holds the mediator role for the establishment (a referral goes only to one)."""
+    return _active(user) and user.has_role(MEDIATOR, establishment_id=establishment_id)
+

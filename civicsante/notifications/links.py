@@ -31,9 +31,14 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def link_for(notification) -> str:
     """Where a notification's e-mail entry leads: the need it is about, the priority whose
-    follow-up moved (a "milestone" has no need), or else the notification centre."""
+    follow-up moved (a "milestone" has no need), the complaint it is about, or else the
+    notification centre."""
     if notification.need_id:
         return absolute_url("needs.detail", need_id=notification.need_id)
+    if notification.kind == "complaint":  # the complainant's own file (or the staff's follow-up)
+        from civicsante.complaints.notify import link as complaint_link
+
+        return complaint_link(notification)
     from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_link
 
     if notification.kind in MANDATE_NOTIFICATION_KINDS:  # the desk, the board, the association's page

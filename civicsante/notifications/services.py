@@ -44,7 +44,8 @@ def message_for(notification, locale: str) -> str:
     ``needs.services.notify_followers``: "status" {title, status, reason}, "merged" {title,
     target_id, target_title}; from ``consultations.services.post_milestone``: "milestone" {title,
     status, progress, consultation_id, priority_id}; from ``mandates.alerts`` and ``mandates.board``:
-    "mandate_ending", "training_missing", "seat_vacant", "seat_interest" (worded there)."""
+    "mandate_ending", "training_missing", "seat_vacant", "seat_interest" (worded there); from
+    ``complaints.lifecycle``: "complaint" {reference, complaint_id, action} (worded in complaints.notify)."""
     detail = json.loads(notification.detail or "{}")
     title = detail.get("title") or ""
     with force_locale(locale):
@@ -66,6 +67,10 @@ def message_for(notification, locale: str) -> str:
                            "%(status)s (%(progress)s %%).", title=title,
                            status=str(MILESTONE_STATUS_LABELS.get(status, status)),
                            progress=detail.get("progress", 0))
+        if notification.kind == "complaint":  # civicsante.complaints.notify: reference and step only
+            from civicsante.complaints.notify import message as complaint_message
+
+            return complaint_message(detail)
         from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_message
 
         if notification.kind in MANDATE_NOTIFICATION_KINDS:  # alerts of the mandates area
