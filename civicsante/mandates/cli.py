@@ -18,6 +18,7 @@ from civicsante.db import write_intent
 @with_appcontext
 def remind(day) -> None:
     """Update mandate statuses and send the mandates' alerts due today."""
+    from civicsante.complaints.reminders import send_deadline_reminders
     from civicsante.extensions import db
     from civicsante.mandates.alerts import send_alerts
     from civicsante.mandates.models import ALERT_MANDATE_ENDING, ALERT_SEAT_VACANT, ALERT_TRAINING_MISSING
@@ -30,8 +31,10 @@ def remind(day) -> None:
         changed = refresh_statuses(today)
         db.session.commit()
         counts = send_alerts(today)
+        reminders = send_deadline_reminders(today)
     click.echo(f"Statuts de mandat mis à jour : {changed}.")
     total = sum(counts.values())
     click.echo(f"Alertes envoyées le {today.isoformat()} : {total} "
                f"({counts[ALERT_MANDATE_ENDING]} fin de mandat, {counts[ALERT_TRAINING_MISSING]} formation "
                f"de base manquante, {counts[ALERT_SEAT_VACANT]} siège sans titulaire ni suppléant).")
+    click.echo(f"Rappels d'échéance de réclamations envoyés : {reminders}.")
