@@ -105,7 +105,7 @@ def link(notification) -> str:
     complaints follow-up page (which checks the policy again)."""
     detail = json.loads(notification.detail or "{}")
     if detail.get("for_staff"):
-        found = _url("complaints.staff_complaint", complaint_id=detail.get("complaint_id")) or _url(
+        found = _url("complaints.complaint_file", complaint_id=detail.get("complaint_id")) or _url(
             "complaints.staff_index")
     else:
         found = _url("complaints.my_complaint", complaint_id=detail.get("complaint_id"))
