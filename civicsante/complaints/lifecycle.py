@@ -104,7 +104,8 @@ def acknowledge(complaint: Complaint, *, by, now: datetime | None = None) -> Com
     return event
 
 
-def qualify(complaint: Complaint, *, nature: str, category_id: int | None, by, now: datetime | None = None) -> Complaint:
+def qualify(complaint: Complaint, *, nature: str, category_id: int | None, by,
+            now: datetime | None = None) -> Complaint:
     """Record the nature (it decides the mediator, R1112-92) and the category (for the annual
     report, R1112-80 II). No status change, no timeline step; refused once a mediator has been
     chosen on the strength of the nature."""
@@ -127,7 +128,8 @@ def answer_directly(complaint: Complaint, *, text: str, by, now: datetime | None
     check(complaint, "answer_directly")
     text = required(text, "text")
     now = now or utcnow()
-    reply = Reply(complaint_id=complaint.id, direct=True, text=text, sent_by_id=getattr(by, "id", None), sent_at=now)
+    reply = Reply(complaint_id=complaint.id, direct=True, text=text, sent_by_id=getattr(by, "id", None),
+                  sent_at=now)
     db.session.add(reply)
     with notify.in_timeline_locale():
         note = notify.join(gettext("The director of the establishment answered you on %(date)s.", date=_day(now)),
@@ -158,7 +160,8 @@ def close_after_answer(complaint: Complaint, *, by, now: datetime | None = None)
 
 def put_on_agenda(complaint: Complaint, *, meeting, by, now: datetime | None = None) -> SessionItem:
     """report_forwarded → awaiting_cdu: the complaint goes on the agenda of a session (a mandates
-    ``Meeting``) of the establishment's CDU that is not over."""
+    ``Meeting``) of the establishment's CDU that is not over, to be examined there (R1112-94; the
+    CDU meets at least quarterly and its agenda is sent 8 days ahead, R1112-88: ``sessions``)."""
     check(complaint, "put_on_agenda")
     now = now or utcnow()
     if meeting is None or meeting.instance_id != policy.cdu_instance_id(complaint.establishment_id):
@@ -176,7 +179,7 @@ def put_on_agenda(complaint: Complaint, *, meeting, by, now: datetime | None = N
     set_due(complaint, None, None)
     db.session.flush()
     done(complaint, "put_on_agenda", by=by, now=now, from_status=REPORT_FORWARDED, meeting_id=meeting.id,
-          item_id=item.id)
+         item_id=item.id)
     return item
 
 
@@ -217,7 +220,7 @@ def record_opinion(complaint: Complaint, *, kind: str, text: str, meeting, recom
     set_due(complaint, due, deadlines.REPLY)
     db.session.flush()
     done(complaint, "record_opinion", by=by, now=now, from_status=AWAITING_CDU, opinion_id=opinion.id,
-          meeting_id=meeting.id, kind=kind, recommendations=len(texts))
+         meeting_id=meeting.id, kind=kind, recommendations=len(texts))
     return opinion
 
 
@@ -231,7 +234,8 @@ def send_reply(complaint: Complaint, *, text: str, by, now: datetime | None = No
     if opinion_id is None:
         raise InvalidTransition(_l("The CDU's opinion must be recorded before the reply."))
     now = now or utcnow()
-    reply = Reply(complaint_id=complaint.id, direct=False, text=text, sent_by_id=getattr(by, "id", None), sent_at=now)
+    reply = Reply(complaint_id=complaint.id, direct=False, text=text, sent_by_id=getattr(by, "id", None),
+                  sent_at=now)
     db.session.add(reply)
     complaint.closed_at = now
     with notify.in_timeline_locale():
@@ -271,7 +275,7 @@ def mark_out_of_scope(complaint: Complaint, *, kind: str, note: str = "", by, no
                          "d'indemnisation (CCI) of your region; the administrative court (public hospital) or the "
                          "judicial court (private establishment); the Défenseur des droits."))
     event = record_step(complaint, "mark_out_of_scope", by=by, now=now, to=OUT_OF_SCOPE, note=public,
-                   internal_note=note or "")
+                        internal_note=note or "")
     set_due(complaint, None, None)
     done(complaint, "mark_out_of_scope", by=by, now=now, from_status=from_status, kind=kind)
     return event
@@ -290,7 +294,7 @@ def delegate_to_cdsp(complaint: Complaint, *, note: str = "", by, now: datetime 
                          "to the departmental commission for psychiatric care (CDSP), which examines such "
                          "complaints.", date=_day(now))
     event = record_step(complaint, "delegate_to_cdsp", by=by, now=now, to=DELEGATED_CDSP, note=public,
-                   internal_note=note or "")
+                        internal_note=note or "")
     set_due(complaint, None, None)
     done(complaint, "delegate_to_cdsp", by=by, now=now, from_status=from_status)
     return event

@@ -66,7 +66,8 @@ def refer_to_mediator(complaint: Complaint, *, medical_mediator=None, non_medica
     by an RU member of the CDU."""
     check(complaint, "refer_to_mediator")
     if complaint.nature is None:
-        raise DomainError(_l("Qualify the complaint first: the nature decides which mediator receives it."), "nature")
+        raise DomainError(_l("Qualify the complaint first: the nature decides which mediator receives it."),
+                          "nature")
     wants_medical, wants_other = complaint.nature in (MEDICAL, BOTH), complaint.nature in (NON_MEDICAL, BOTH)
     for person, wanted, field, missing, extra in (
             (medical_mediator, wants_medical, "medical_mediator",
@@ -81,7 +82,8 @@ def refer_to_mediator(complaint: Complaint, *, medical_mediator=None, non_medica
             raise DomainError(extra, field)
         if person is not None:
             _check_mediator(person, complaint, field)
-    if medical_mediator is not None and non_medical_mediator is not None and medical_mediator.id == non_medical_mediator.id:
+    if (medical_mediator is not None and non_medical_mediator is not None
+            and medical_mediator.id == non_medical_mediator.id):
         raise DomainError(_l("The medical and the non-medical mediator are two different people."),
                           "non_medical_mediator")
     now = now or utcnow()
@@ -90,22 +92,24 @@ def refer_to_mediator(complaint: Complaint, *, medical_mediator=None, non_medica
     due = deadlines.meeting_due_on(now, discharge)
     referrals = [Referral(complaint_id=complaint.id, mediator_id=person.id, kind=kind, referred_at=now,
                           meeting_due_on=due)
-                 for person, kind in ((medical_mediator, MEDICAL_MEDIATOR), (non_medical_mediator, NON_MEDICAL_MEDIATOR))
+                 for person, kind in ((medical_mediator, MEDICAL_MEDIATOR),
+                                      (non_medical_mediator, NON_MEDICAL_MEDIATOR))
                  if person is not None]
-    db.session.add_all(referrals)
+    complaint.referrals.extend(referrals)  # through the relationship: a page reading it sees them
     with notify.in_timeline_locale():
         whom = (gettext("to the medical mediator and to the non-medical mediator") if len(referrals) == 2
                 else gettext("to the medical mediator") if medical_mediator is not None
                 else gettext("to the non-medical mediator"))
-        note = notify.join(gettext("Your complaint was referred %(whom)s on %(date)s; they must meet you by %(due)s.",
-                                   whom=whom, date=_day(now), due=_day(due)),
-                           gettext("The meeting takes place before you leave hospital.") if due == discharge else "",
-                           str(ACCOMPANIED))
+        note = notify.join(
+            gettext("Your complaint was referred %(whom)s on %(date)s; they must meet you by %(due)s.",
+                    whom=whom, date=_day(now), due=_day(due)),
+            gettext("The meeting takes place before you leave hospital.") if due == discharge else "",
+            str(ACCOMPANIED))
     record_step(complaint, "refer_to_mediator", by=by, now=now, to=REFERRED, note=note, due_on=due)
     set_due(complaint, due, deadlines.MEETING)
     db.session.flush()
     done(complaint, "refer_to_mediator", by=by, now=now, from_status=from_status,
-          referral_ids=[r.id for r in referrals], due_on=due)
+         referral_ids=[r.id for r in referrals], due_on=due)
     notify.tell_staff(complaint, "refer_to_mediator", [r.mediator_id for r in referrals], now)
     return referrals
 
@@ -143,9 +147,9 @@ def schedule_mediation(referral: Referral, *, meeting_at: datetime, place: str, 
                            gettext("A user representative of the CDU will accompany you.")
                            if accompanying_mandate_id else "")
     record_step(complaint, "schedule_mediation", by=by, now=now, note=note, due_on=referral.meeting_due_on,
-           to=MEETING_DUE if complaint.status == REFERRED else None)
+                to=MEETING_DUE if complaint.status == REFERRED else None)
     done(complaint, "schedule_mediation", by=by, now=now, from_status=from_status, referral_id=referral.id,
-          accompanying_mandate_id=accompanying_mandate_id)
+         accompanying_mandate_id=accompanying_mandate_id)
     return referral
 
 
@@ -197,7 +201,7 @@ def record_meeting(referral: Referral, *, outcome: str, held_at: datetime, note:
         set_due(complaint, due, deadlines.MEETING)
     else:
         record_step(complaint, "record_meeting", by=by, now=now, to=_combined_outcome(referrals), note=said,
-               internal_note=note)
+                    internal_note=note)
         due = _report_deadline(complaint, now)
         with notify.in_timeline_locale():
             next_note = gettext("The mediator sends their report to the president of the CDU by %(due)s; it will "
@@ -205,7 +209,7 @@ def record_meeting(referral: Referral, *, outcome: str, held_at: datetime, note:
         record_step(complaint, "record_meeting", by=by, now=now, to=REPORT_DUE, note=next_note, due_on=due)
         set_due(complaint, due, deadlines.REPORT)
     done(complaint, "record_meeting", by=by, now=now, from_status=from_status, referral_id=referral.id,
-          outcome=outcome)
+         outcome=outcome)
     return referral
 
 
@@ -239,9 +243,10 @@ def forward_report(complaint: Complaint, *, by, now: datetime | None = None) -> 
         raise DomainError(_l("Every mediator's report must be in before it is forwarded."))
     now = now or utcnow()
     with notify.in_timeline_locale():
-        note = notify.join(gettext("The mediator's report was sent to you and to the members of the CDU on %(date)s.",
-                                   date=_day(now)),
-                           gettext("The CDU will examine your complaint at one of its sessions."))
+        note = notify.join(
+            gettext("The mediator's report was sent to you and to the members of the CDU on %(date)s.",
+                    date=_day(now)),
+            gettext("The CDU will examine your complaint at one of its sessions."))
     event = record_step(complaint, "forward_report", by=by, now=now, to=REPORT_FORWARDED, note=note)
     set_due(complaint, None, None)
     members = policy.cdu_member_ids(complaint.establishment_id)

@@ -151,7 +151,8 @@ def cdu_member_ids(establishment_id: int) -> list[int]:
     excepted (the same people ``is_cdu_member`` lets read): those the mediator's report is
     forwarded to (R1112-94). One query."""
     return list(db.session.execute(
-        select(Mandate.user_id).join(Seat, Seat.id == Mandate.seat_id).join(Instance, Instance.id == Seat.instance_id)
+        select(Mandate.user_id).join(Seat, Seat.id == Mandate.seat_id)
+        .join(Instance, Instance.id == Seat.instance_id)
         .join(InstanceType, InstanceType.id == Instance.type_id)
         .where(Mandate.status == ACTIVE, Instance.establishment_id == establishment_id, InstanceType.code == CDU,
                Seat.kind.not_in(MEDIATOR_SEATS))

@@ -71,7 +71,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "refer_to_mediator": frozenset({ACKNOWLEDGED, ANSWERED}),
     "schedule_mediation": frozenset({REFERRED, MEETING_DUE}),
     "record_meeting": frozenset({REFERRED, MEETING_DUE}),
-    "submit_report": frozenset({REFERRED, MEETING_DUE, REPORT_DUE}),  # two referrals: one may report first
+    # With two referrals, one mediator may report while the other's meeting is still due.
+    "submit_report": frozenset({REFERRED, MEETING_DUE, REPORT_DUE}),
     "forward_report": frozenset({REPORT_DUE}),
     "put_on_agenda": frozenset({REPORT_FORWARDED}),
     "record_opinion": frozenset({AWAITING_CDU}),
@@ -80,14 +81,20 @@ ACTIONS: dict[str, frozenset[str]] = {
     "delegate_to_cdsp": frozenset({RECEIVED, ACKNOWLEDGED}),
 }
 
+# R1112-92: whether answered or referred, the person is told this.
 ACCOMPANIED = _l("You may be accompanied by a user representative who sits on the establishment's "
-                  "users' committee (CDU).")
+                 "users' committee (CDU).")
 
 
 def check(complaint: Complaint, action: str) -> None:
+    """Refuse ``action`` unless the complaint's status allows it (``ACTIONS``)."""
     if complaint.status not in ACTIONS[action]:
-        raise InvalidTransition(_l("This complaint is not at the right stage for this (it is now: %(status)s).",
-                                   status=STATUS_LABELS.get(complaint.status, complaint.status)))
+        raise _wrong_stage(complaint)
+
+
+def _wrong_stage(complaint: Complaint) -> InvalidTransition:
+    return InvalidTransition(_l("This complaint is not at the right stage for this (it is now: %(status)s).",
+                                status=STATUS_LABELS.get(complaint.status, complaint.status)))
 
 
 def required(value: str | None, field: str) -> str:
@@ -97,17 +104,16 @@ def required(value: str | None, field: str) -> str:
     return value
 
 
-def record_step(complaint: Complaint, action: str, *, by, now: datetime, to: str | None = None, note: str = "",
-           internal_note: str = "", due_on=None) -> ComplaintEvent:
+def record_step(complaint: Complaint, action: str, *, by, now: datetime, to: str | None = None,
+                note: str = "", internal_note: str = "", due_on=None) -> ComplaintEvent:
     """One timeline step; with ``to``, the status change (checked against the state machine)."""
     from_status = None
     if to is not None:
         if to not in ALLOWED_TRANSITIONS[complaint.status]:
-            raise InvalidTransition(_l("This complaint is not at the right stage for this (it is now: "
-                                       "%(status)s).", status=STATUS_LABELS.get(complaint.status)))
+            raise _wrong_stage(complaint)
         from_status, complaint.status = complaint.status, to
-    event = ComplaintEvent(complaint_id=complaint.id, from_status=from_status, to_status=to, action=action, at=now,
-                           by_id=getattr(by, "id", None), due_on=due_on, public_note=note,
+    event = ComplaintEvent(complaint_id=complaint.id, from_status=from_status, to_status=to, action=action,
+                           at=now, by_id=getattr(by, "id", None), due_on=due_on, public_note=note,
                            internal_note=internal_note or "")
     db.session.add(event)
     return event
@@ -126,7 +132,8 @@ def set_due(complaint: Complaint, due_on, step: str | None) -> None:
 
 def done(complaint: Complaint, action: str, *, by, now: datetime, from_status: str, **ids) -> None:
     """The audit row (statuses and ids only) and the complainant told."""
-    audit.record(by, f"complaint.{action}", complaint, from_status=from_status, to_status=complaint.status, **ids)
+    audit.record(by, f"complaint.{action}", complaint, from_status=from_status, to_status=complaint.status,
+                 **ids)
     notify.tell_complainant(complaint, action, now)
 
 
