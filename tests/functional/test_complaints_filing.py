@@ -336,3 +336,26 @@ def test_filing_posts_are_rate_limited(_migrated, mailbox_server):
         assert statuses == [422, 422, 429]
         assert client.get("/reclamations/nouvelle").status_code == 200
         assert world.hospital.id
+
+
+def test_the_timeline_shows_public_notes_in_order_and_never_internal_ones(app, client, world, login_as):
+    login_as("resident")
+    assert client.post("/reclamations/nouvelle", data=_form(world)).status_code == 303
+    complaint = _only_complaint(app)
+    officer = make_user(app, role="complaints_officer", establishment_id=world.hospital.id)
+    with app.app_context():
+        from civicsante.accounts.models import User
+        from civicsante.complaints import lifecycle
+
+        lifecycle.mark_out_of_scope(db.session.get(Complaint, complaint.id), kind="recours_gracieux",
+                                    note="Note interne : demande d'indemnisation de 3000 euros.",
+                                    by=db.session.get(User, officer.id))
+        db.session.commit()
+    page = client.get(f"/reclamations/mes-reclamations/{complaint.id}")
+    doc = parse(page)
+    steps = doc.by_id("complaint-timeline").find_all(lambda n: n.tag == "li")
+    assert len(steps) == 2 and complaint.reference in steps[0].text
+    assert "CCI" in steps[1].text  # the routes of appeal are given
+    assert "Note interne" not in page.get_data(as_text=True)
+    assert doc.by_id("next-step") is None  # nothing more to wait for
+    assert doc.by_id("complaint-status")["data-status"] == "out_of_scope"

@@ -17,7 +17,7 @@ from civicsante.complaints.models import ACKNOWLEDGED, Complaint, ComplaintEvent
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.reference.models import Establishment
-from tests.support.complaints import make_cdu
+from tests.support.complaints import make_cdu, make_complaint
 from tests.support.factories import make_user
 
 FACTS = "Attente de six heures aux urgences sans aucune information donnée à la famille."
@@ -208,3 +208,31 @@ def test_consent_can_be_recorded_before_any_medical_detail(app, world):
                               by=db.session.get(User, officer.id))
         db.session.commit()
         assert db.session.get(MedicalPart, complaint_id).has_consent
+
+
+@pytest.mark.parametrize(("status", "due_step"), [
+    ("acknowledged", "first_response"), ("meeting_due", "meeting"), ("report_due", "report"),
+    ("reply_due", "reply"), ("referred", "unknown_step"),
+])
+def test_the_next_step_says_what_comes_and_by_which_date(app, world, status, due_step):
+    from datetime import date
+
+    from civicsante.complaints import timeline
+
+    complaint = make_complaint(app, establishment_id=world.hospital.id, status=status,
+                               due_on=date(2026, 3, 29), due_step=due_step)
+    with app.app_context():
+        step = timeline.next_step(db.session.get(Complaint, complaint.id))
+    assert step.due_on == date(2026, 3, 29)
+    assert "29" in step.text and "2026" in step.text
+
+
+def test_no_next_step_once_closed_and_the_cdu_session_awaited_without_a_date(app, world):
+    from civicsante.complaints import timeline
+
+    closed = make_complaint(app, establishment_id=world.hospital.id, status="closed")
+    awaiting = make_complaint(app, establishment_id=world.hospital.id, status="awaiting_cdu")
+    with app.app_context():
+        assert timeline.next_step(db.session.get(Complaint, closed.id)) is None
+        step = timeline.next_step(db.session.get(Complaint, awaiting.id))
+        assert step is not None and step.due_on is None
