@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from flask_migrate import upgrade
 
 from civicsante import create_app
 from civicsante.extensions import db, limiter
-from tests.support import database
+from tests.support import database, speed
 from tests.support.factories import PASSWORD, make_user, make_world
 from tests.support.mailbox import Mailbox
 
@@ -26,13 +27,22 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
+    folder = None
     if url:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
         database.reset_postgres_schema(url)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        # In RAM when the machine has it: the tests commit thousands of times (tests/support/speed.py).
+        memory = speed.memory_folder()
+        folder = (Path(tempfile.mkdtemp(prefix="civicsante-tests-", dir=memory)) if memory
+                  else tmp_path_factory.mktemp("db"))
+        url = f"sqlite:///{folder / 'test.sqlite3'}"
+    speed.share_engines_for(url)
+    yield url
+    if folder is not None and str(folder).startswith(speed.MEMORY_FOLDER):
+        shutil.rmtree(folder, ignore_errors=True)  # tmp_path_factory cleans up its own folders
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +72,7 @@ def make_app(database_url: str, mailbox_port: int, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = HttpsClient
+    speed.share_template_cache(app)
     return app
 
 
