@@ -8,7 +8,6 @@ item, and the suppléant of their seat is invited instead.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -18,18 +17,19 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from civicsante import audit
-from civicsante.complaints import policy
+from civicsante.complaints import notify, policy
 from civicsante.complaints.models import REPORT_FORWARDED, Complaint, Recusal, SessionItem
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.mandates.desk import paris_date
 from civicsante.mandates.meetings import meeting_members
 from civicsante.mandates.models import HOLDING_STATUSES, RU_TITULAIRE, Instance, Mandate, Meeting, Seat
-from civicsante.needs.models import Notification
+from civicsante.types import utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
-# The in-app notification inviting the suppléant to sit on an item in place of a recused member.
-SUBSTITUTE_NOTIFICATION_KIND = "cdu_substitute"
+# The "action" of the staff notification inviting the suppléant to sit on the item in place of the
+# recused member (kind "complaint", worded by complaints.notify).
+SUBSTITUTE_ACTION = "recuse"
 REASON_MAX = 300
 
 
@@ -162,12 +162,8 @@ def recuse(item: SessionItem, *, mandate: Mandate, reason: str, by) -> Recusal:
     db.session.add(recusal)
     db.session.flush()
     if substitute is not None:
-        # Only the session and the complaint's reference: no complaint text in a notification.
-        db.session.add(Notification(user_id=substitute.user_id, kind=SUBSTITUTE_NOTIFICATION_KIND,
-                                    detail=json.dumps({"meeting_id": meeting.id, "title": meeting.title,
-                                                       "starts_at": meeting.starts_at.isoformat(),
-                                                       "reference": complaint.reference or ""},
-                                                      ensure_ascii=False)))
+        # The complaints area's staff notification: the reference only, no complaint text.
+        notify.tell_staff(complaint, SUBSTITUTE_ACTION, [substitute.user_id], utcnow())
     audit.record(by, "complaint.recusal", complaint, item_id=item.id, meeting_id=meeting.id,
                  mandate_id=mandate.id, substitute_mandate_id=substitute.id if substitute else None)
     return recusal

@@ -1,7 +1,8 @@
 """A complaint from filing to reply, as each person sees it: a resident files it online and
 reads their timeline; the complaints office qualifies it and refers it to the non-medical
 mediator; the mediator records the meeting and the report; the CDU president forwards the report,
-puts it on the agenda of the session under way and records the CDU's opinion; the office sends
+puts it on the agenda of the session under way, records a member's recusal (their suppléant
+invited) and records the CDU's opinion; the office sends
 the reply; the resident sees their complaint closed, the reply in the timeline. axe on every page
 visited; the mediator's internal note never reaches the resident."""
 from __future__ import annotations
@@ -91,6 +92,15 @@ def test_a_complaint_from_filing_to_the_reply(site, live_app, tmp_path):
     _submit(site, "forward_report")
     page.locator("#put_on_agenda-meeting").select_option(str(session.id))
     _submit(site, "put_on_agenda")
+    # A member concerned by the complaint does not sit on it: their suppléant is invited (R1112-87).
+    site.goto(f"/reclamations/etablissements/{world.hospital.id}/seances")
+    site.navigate(lambda: page.locator(f"#session-{session.id} a").click())
+    page.locator("#item_id").select_option(index=1)
+    page.locator("#mandate_id").select_option(str(cdu.mandate_ids["ru"]))
+    site.navigate(lambda: page.locator("#recusal-form button[type=submit]").click())
+    expect(page.locator(f'.recusal[data-mandate="{cdu.mandate_ids["ru"]}"]')).to_have_attribute(
+        "data-substitute", str(cdu.mandate_ids["suppleant"]))
+    site.goto(file_url)
     page.locator("#record_opinion-kind").select_option("recommandations")
     page.locator("#record_opinion-text").fill("La CDU recommande d'informer les familles toutes les heures.")
     page.locator("#record_opinion-recommendations").fill("Informer les familles toutes les heures")

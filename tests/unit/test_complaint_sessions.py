@@ -46,8 +46,9 @@ def test_a_recused_titulaire_is_replaced_by_the_suppleant_of_their_seat(app, wor
         assert recusal.substitute_mandate_id == cdu.mandate_ids["suppleant"]
         invited = db.session.execute(select(Notification).where(
             Notification.user_id == cdu.suppleant.id)).scalar_one()
-        assert invited.kind == sessions.SUBSTITUTE_NOTIFICATION_KIND
-        assert json.loads(invited.detail)["meeting_id"] == item.meeting_id
+        detail = json.loads(invited.detail)
+        assert invited.kind == "complaint" and detail["action"] == sessions.SUBSTITUTE_ACTION
+        assert detail["for_staff"] and detail["complaint_id"] == item.complaint_id
         sitting = {m.mandate.id: m for m in sessions.item_members(item)}
         assert cdu.mandate_ids["ru"] not in sitting
         assert sitting[cdu.mandate_ids["suppleant"]].substitute_for.id == cdu.mandate_ids["ru"]
