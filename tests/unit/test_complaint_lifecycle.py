@@ -542,3 +542,47 @@ def test_the_report_is_forwarded_to_the_cdu_members_of_that_establishment_only(a
         cdu = flow.cdu
         assert told == {cdu.president.id, cdu.ru.id, cdu.ru2.id, cdu.suppleant.id}
         assert not told & {other_cdu.president.id, other_cdu.ru.id, cdu.medical_mediator.id}
+
+
+def test_the_timeline_is_written_in_french_whoever_acts(app, flow):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        c, p, m = _load(flow)
+        event = lifecycle.acknowledge(c, by=p.officer, now=T0)
+        assert "18 mars 2027" in event.public_note and "10 mars 2027" in event.public_note
+
+
+def test_an_immediate_e_mail_subscriber_gets_the_step_once(app, flow, mailbox):
+    from civicsante.notifications.services import send_pending_immediate
+
+    with app.app_context():
+        _user(flow.resident.id).email_notifications = "immediat"
+        db.session.commit()
+        c, p, m = _load(flow)
+        lifecycle.acknowledge(c, by=p.officer, now=T0)
+        db.session.commit()
+        mailbox.wait_for("resident.flow@example.org")
+        assert send_pending_immediate() == 0
+    assert len([m for m in mailbox.messages if "resident.flow" in str(m["To"])]) == 1
+
+
+def test_the_mediators_are_told_of_their_referral_and_an_ended_mandate_is_not_told_the_report(app, flow):
+    from civicsante.mandates.models import ENDED, Mandate
+
+    with app.app_context():
+        db.session.get(Mandate, flow.cdu.mandate_ids["suppleant"]).status = ENDED
+        db.session.commit()
+        c, p, m = _load(flow)
+        _bring(c, p, m, "referred")
+        db.session.flush()
+        referred = db.session.execute(select(Notification).where(
+            Notification.user_id == p.mediator.id)).scalar_one()
+        assert json.loads(referred.detail)["for_staff"] is True
+        assert c.reference in message_for(referred, "fr")
+        expected = (f"/reclamations/{c.id}" if "complaints.complaint_file" in app.view_functions
+                    else "/reclamations/suivi")
+        assert expected in link_for(referred)
+        _bring(c, p, m, "report_forwarded")
+        db.session.flush()
+        told = set(db.session.execute(select(Notification.user_id).where(
+            Notification.detail.contains('"forward_report"'))).scalars())
+        assert flow.cdu.suppleant.id not in told and flow.cdu.ru.id in told
