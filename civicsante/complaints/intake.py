@@ -25,6 +25,7 @@ from civicsante.complaints.models import (
     RECEIVED,
     RELATIONS,
     Complaint,
+    ComplaintCategory,
     ComplaintEvent,
     MedicalPart,
 )
@@ -97,10 +98,16 @@ def reference_for(complaint: Complaint) -> str:
     return f"{complaint.establishment.finess[-4:]}-{year}-{complaint.id:05d}"
 
 
+def _check_category(category_id) -> None:
+    if category_id is not None and db.session.get(ComplaintCategory, category_id) is None:
+        raise DomainError(_l("Choose a category."), "category_id")
+
+
 def _create(values: dict, *, establishment, medical_details: str, uploads, by, action: str,
             **columns) -> Complaint:
     """The complaint, its medical part, its attachments and its receipt (a timeline step without a
     public note: the acknowledgement that follows tells the complainant), then acknowledged."""
+    _check_category(columns.get("category_id"))
     checked_uploads = attachment_store.check_uploads(uploads)
     complaint = Complaint(establishment=establishment, facts=values["facts"],
                           occurred_on=values["occurred_on"], service_concerned=values["service_concerned"],
@@ -188,9 +195,13 @@ def register(*, establishment, channel, complainant_name, complainant_contact, w
                    category_id=category_id)
 
 
-def can_record_consent(user, complaint: Complaint) -> bool:
-    """The patient's written consent to the medical part (L1112-3) is recorded by the office."""
+def is_office_of(user, complaint: Complaint) -> bool:
+    """The establishment's complaints office: it records the patient's written consent to the
+    medical part (L1112-3) and hands over the acknowledgement of what it registered."""
     return policy.is_officer(user, complaint.establishment_id)
+
+
+can_record_consent = is_office_of
 
 
 def record_consent(complaint: Complaint, *, signed_by: str, signed_on: date | None, scope: str, by) -> MedicalPart:

@@ -359,3 +359,35 @@ def test_the_timeline_shows_public_notes_in_order_and_never_internal_ones(app, c
     assert "Note interne" not in page.get_data(as_text=True)
     assert doc.by_id("next-step") is None  # nothing more to wait for
     assert doc.by_id("complaint-status")["data-status"] == "out_of_scope"
+
+
+def test_the_timeline_takes_the_same_queries_however_many_steps(app, client, world, login_as):
+    from civicsante.complaints.models import ComplaintEvent
+
+    resident = login_as("resident")
+    complaint = make_complaint(app, establishment_id=world.hospital.id, complainant_id=resident.id)
+    url = f"/reclamations/mes-reclamations/{complaint.id}"
+
+    def add_steps(count):
+        with app.app_context():
+            db.session.add_all(ComplaintEvent(complaint_id=complaint.id, action="factory",
+                                              public_note=f"Étape publique {i}.") for i in range(count))
+            db.session.commit()
+
+    add_steps(1)
+    client.get(url)
+    with count_queries(app) as few:
+        client.get(url)
+    add_steps(6)
+    with count_queries(app) as more:
+        page = client.get(url)
+    assert len(parse(page).by_id("complaint-timeline").find_all(lambda n: n.tag == "li")) == 7
+    assert len(more) == len(few)
+
+
+def test_the_complaints_page_leads_the_office_to_its_registration_form(app, world):
+    officer = make_user(app, role="complaints_officer", establishment_id=world.hospital.id)
+    doc = parse(client_for(app, officer).get("/reclamations"))
+    links = [a["href"] for a in doc.by_id("office-register").find_all(lambda n: n.tag == "a")]
+    assert links == [f"/reclamations/etablissements/{world.hospital.id}/enregistrer"]
+    assert parse(client_for(app, make_user(app)).get("/reclamations")).by_id("office-register") is None

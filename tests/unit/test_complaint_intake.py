@@ -236,3 +236,8 @@ def test_no_next_step_once_closed_and_the_cdu_session_awaited_without_a_date(app
         assert timeline.next_step(db.session.get(Complaint, closed.id)) is None
         step = timeline.next_step(db.session.get(Complaint, awaiting.id))
         assert step is not None and step.due_on is None
+
+
+def test_an_unknown_category_is_refused(app, world):
+    resident = make_user(app)
+    _refused(app, _online, world.hospital.id, resident.id, field="category_id", category_id=987654)

@@ -70,7 +70,7 @@ def register(establishment_id: int):
 @writes_on_read
 def registered(complaint_id: int):
     """The acknowledgement the office hands over or sends to the person (printable)."""
-    complaint = complaint_or_403(complaint_id, allowed=intake.can_record_consent, part="acknowledgement")
+    complaint = complaint_or_403(complaint_id, allowed=intake.is_office_of, part="acknowledgement")
     return render_template("complaints/office/registered.html", complaint=complaint,
                            next_step=timeline.next_step(complaint), channel_labels=CHANNEL_LABELS,
                            attachments=attachment_store.attachments_of(complaint),

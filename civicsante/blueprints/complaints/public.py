@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from civicsante.accounts.models import COMPLAINTS_OFFICER
 from civicsante.blueprints.complaints import bp
 from civicsante.blueprints.complaints.intake_forms import FileComplaintForm
 from civicsante.blueprints.complaints.loading import complaint_or_403
@@ -45,7 +46,19 @@ def index():
         mine = paginate(select(Complaint).options(selectinload(Complaint.establishment))
                         .where(Complaint.complainant_id == current_user.id)
                         .order_by(Complaint.received_at.desc(), Complaint.id.desc()))
-    return render_template("complaints/public/index.html", mine=mine, status_labels=STATUS_LABELS)
+    return render_template("complaints/public/index.html", mine=mine, status_labels=STATUS_LABELS,
+                           offices=_offices_of(current_user))
+
+
+def _offices_of(user) -> list[Establishment]:
+    """The establishments whose complaints office ``user`` is: they register complaints there."""
+    if not user.is_authenticated:
+        return []
+    ids = [a.establishment_id for a in user.roles if a.role == COMPLAINTS_OFFICER and a.establishment_id]
+    if not ids:
+        return []
+    return list(db.session.execute(select(Establishment).where(Establishment.id.in_(ids))
+                                   .order_by(Establishment.name)).scalars())
 
 
 @bp.route("/reclamations/nouvelle", methods=["GET", "POST"])
