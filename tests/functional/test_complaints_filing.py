@@ -86,7 +86,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 @pytest.fixture
 def app_config(tmp_path):
-    return {"ATTACHMENTS_DIR": str(tmp_path / "pieces")}
+    return {"ATTACHMENTS_DIR": str(tmp_path / "pieces"), "ATTACHMENT_MAX_BYTES": 64 * 1024}
 
 
 def _form(world, **overrides):
@@ -391,3 +391,19 @@ def test_the_complaints_page_leads_the_office_to_its_registration_form(app, worl
     links = [a["href"] for a in doc.by_id("office-register").find_all(lambda n: n.tag == "a")]
     assert links == [f"/reclamations/etablissements/{world.hospital.id}/enregistrer"]
     assert parse(client_for(app, make_user(app)).get("/reclamations")).by_id("office-register") is None
+
+
+def test_a_file_too_large_or_one_too_many_is_refused_next_to_the_field(app, client, world, login_as):
+    login_as("resident")
+    big = _form(world, attachments=[(io.BytesIO(PDF + b"0" * 64 * 1024), "scanner.pdf")])
+    response = client.post("/reclamations/nouvelle", data=big, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "scanner.pdf" in parse(response).by_id("attachments-error").text
+    six = _form(world, attachments=[(io.BytesIO(PDF), f"page{i}.pdf") for i in range(6)])
+    response = client.post("/reclamations/nouvelle", data=six, content_type="multipart/form-data")
+    assert response.status_code == 422 and parse(response).by_id("attachments-error") is not None
+    # A body beyond every file at its maximum is refused before it is read.
+    huge = _form(world, attachments=[(io.BytesIO(b"0" * (64 * 1024 * 5 + 1024 * 1024 + 1)), "enorme.pdf")])
+    assert client.post("/reclamations/nouvelle", data=huge, content_type="multipart/form-data").status_code == 413
+    with app.app_context():
+        assert db.session.execute(select(func.count(Complaint.id))).scalar_one() == 0
