@@ -89,3 +89,21 @@ def visible_complaints(user):
     return or_(Complaint.establishment_id.in_(offices),
                Complaint.id.in_(referred) & Complaint.establishment_id.in_(mediator_of),
                Complaint.establishment_id.in_(cdus))
+
+
+def followed_establishments(user) -> list:
+    """The establishments whose dashboard and sessions ``user`` manages — their complaints
+    office, or the presidency of their CDU (policy.can_view_dashboard) — by name (one query)."""
+    from civicsante.reference.models import Establishment
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    offices = select(RoleAssignment.establishment_id).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role == COMPLAINTS_OFFICER)
+    presided = (select(Instance.establishment_id).join(Seat, Seat.instance_id == Instance.id)
+                .join(Mandate, Mandate.seat_id == Seat.id).join(InstanceType, InstanceType.id == Instance.type_id)
+                .where(Mandate.user_id == user.id, Mandate.status == ACTIVE, Mandate.is_president.is_(True),
+                       InstanceType.code == CDU))
+    return list(db.session.execute(
+        select(Establishment).where(or_(Establishment.id.in_(offices), Establishment.id.in_(presided)))
+        .order_by(Establishment.name)).scalars())

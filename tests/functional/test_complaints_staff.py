@@ -79,6 +79,26 @@ def test_the_staff_list_shows_only_what_each_may_open(app, world, cdu):
     assert listed(cdu.ru) == {here.id, referred.id}
     assert listed(other.officer) == {there.id}
     assert listed(make_user(app)) == set()
+    links = f'/reclamations/etablissements/{world.hospital.id}/tableau-de-bord'
+    assert links in client_for(app, cdu.officer).get("/reclamations/suivi").get_data(as_text=True)
+    assert links in client_for(app, cdu.president).get("/reclamations/suivi").get_data(as_text=True)
+    assert links not in client_for(app, cdu.ru).get("/reclamations/suivi").get_data(as_text=True)
+
+
+def test_the_medical_part_is_read_by_the_office_and_audited_apart(app, world, cdu):
+    from civicsante.complaints.models import MedicalPart
+
+    complaint = make_complaint(app, establishment_id=world.hospital.id)
+    with app.app_context():
+        db.session.add(MedicalPart(complaint_id=complaint.id, details="Fracture du col du fémur."))
+        db.session.commit()
+    page = client_for(app, cdu.officer).get(f"/reclamations/{complaint.id}").get_data(as_text=True)
+    assert "Fracture du col" in page
+    medical = [e for e in _audit(app, "complaint.read", complaint.id, cdu.officer.id) if '"medical"' in e.detail]
+    assert len(medical) == 1 and "Fracture" not in medical[0].detail
+    page = client_for(app, cdu.ru).get(f"/reclamations/{complaint.id}").get_data(as_text=True)
+    assert "Fracture du col" not in page and 'id="medical-withheld"' in page
+    assert not [e for e in _audit(app, "complaint.read", complaint.id, cdu.ru.id) if '"medical"' in e.detail]
 
 
 def _post(client, url, data):

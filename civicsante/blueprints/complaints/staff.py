@@ -25,7 +25,7 @@ from civicsante.blueprints.forms import EmptyForm, submit
 from civicsante.blueprints.rendering import paginate
 from civicsante.complaints import access, lifecycle, policy
 from civicsante.complaints import sessions as sessions_service
-from civicsante.complaints.dashboard import visible_complaints
+from civicsante.complaints.dashboard import followed_establishments, visible_complaints
 from civicsante.complaints.deadlines import step_label
 from civicsante.complaints.models import (
     CHANNEL_LABELS,
@@ -197,7 +197,8 @@ def staff_index():
     if status in STATUSES:
         query = query.where(Complaint.status == status)
     return render_template("complaints/staff/index.html", page=paginate(query), status=status,
-                           status_labels=STATUS_LABELS, step_label=step_label)
+                           status_labels=STATUS_LABELS, step_label=step_label,
+                           establishments=followed_establishments(current_user))
 
 
 def _file_page(complaint: Complaint, *, failed: tuple | None = None, code: int = 200):
