@@ -37,6 +37,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
+    # The largest request body: a complaint's 5 attachments of 5 MB each and its form. Flask-WTF
+    # reads the whole form for the CSRF check before any view runs, so the cap must be app-wide.
+    MAX_CONTENT_LENGTH = 27 * 1024 * 1024
 
     # Sessions: the cookie only carries an opaque key of a server-side session row.
     SESSION_COOKIE_NAME = "civicsante_session"
