@@ -20,6 +20,7 @@ NOBODY = {"anonymous": LOGIN, "*": 403}
 EXPECTED: dict = {
     ("complaints.staff_index", "GET"): {"anonymous": LOGIN, "*": 200},  # each sees their own list
     ("complaints.complaint_file", "GET"): OFFICE_PAGE,
+    ("complaints.file_acknowledge", "POST"): OFFICE_FORM,  # already acknowledged: the lifecycle refuses
     ("complaints.file_qualify", "POST"): OFFICE_FORM,
     ("complaints.file_answer_directly", "POST"): OFFICE_FORM,
     ("complaints.file_close_after_answer", "POST"): OFFICE_FORM,  # not answered: the lifecycle refuses

@@ -163,9 +163,14 @@ def test_the_whole_lifecycle_through_the_forms(app, world, cdu):
 
 
 def test_out_of_scope_and_cdsp_forms(app, world, cdu):
-    first = make_complaint(app, establishment_id=world.hospital.id)
+    first = make_complaint(app, establishment_id=world.hospital.id, status="received")
     second = make_complaint(app, establishment_id=world.hospital.id)
     officer = client_for(app, cdu.officer)
+    assert 'id="submit-acknowledge"' in officer.get(f"/reclamations/{first.id}").get_data(as_text=True)
+    assert _post(officer, f"/reclamations/{first.id}/accuser-reception", {}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Complaint, first.id).status == "acknowledged"
+    assert _post(officer, f"/reclamations/{first.id}/accuser-reception", {}).status_code == 422  # only once
     assert _post(officer, f"/reclamations/{first.id}/hors-champ",
                  {"mark_out_of_scope-kind": "recours_gracieux", "mark_out_of_scope-note": "Tribunal administratif."}
                  ).status_code == 303

@@ -18,7 +18,7 @@ from civicsante.blueprints.rendering import paginate
 from civicsante.complaints import policy
 from civicsante.complaints import sessions as service
 from civicsante.complaints.models import STATUS_LABELS, Complaint, SessionItem
-from civicsante.errors import DomainError, NotAllowed
+from civicsante.errors import DomainError
 from civicsante.extensions import db
 from civicsante.mandates import meetings as meetings_service
 from civicsante.mandates import policy as mandates_policy
@@ -136,11 +136,8 @@ def cdu_session_recusal(meeting_id: int):
             raise DomainError(_("Choose a member."), "mandate_id")
         recorded["r"] = service.recuse(item, mandate=mandate, reason=form.reason.data, by=current_user)
 
-    try:
-        done = submit(form, recuse, done=None,
-                      redirect_to=url_for("complaints.cdu_session", meeting_id=meeting.id) + "#agenda")
-    except NotAllowed:
-        abort(403)
+    done = submit(form, recuse, done=None,
+                  redirect_to=url_for("complaints.cdu_session", meeting_id=meeting.id) + "#agenda")
     if done:
         flash(_("The recusal is recorded; the substitute is invited.") if recorded["r"].substitute_mandate_id
               else _("The recusal is recorded. No substitute can be invited: the member holds a substitute's "

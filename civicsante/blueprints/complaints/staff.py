@@ -46,7 +46,6 @@ from civicsante.complaints.models import (
     SessionItem,
 )
 from civicsante.db import writes_on_read
-from civicsante.errors import NotAllowed
 from civicsante.extensions import db
 from civicsante.mandates.models import ACTIVE, RU_SEAT_KINDS, Mandate, Meeting, Seat
 from civicsante.types import utcnow
@@ -81,6 +80,8 @@ def _user(user_id):
 
 
 ACTIONS = {a.name: a for a in (
+    Action("acknowledge", EmptyForm, _office, lambda c, r, f, u: lifecycle.acknowledge(c, by=u),
+           _l("The complaint is acknowledged; the person is told the next step.")),
     Action("qualify", forms.QualifyForm, _office,
            lambda c, r, f, u: lifecycle.qualify(c, nature=f.nature.data, category_id=f.category_id.data, by=u),
            _l("The complaint is qualified.")),
@@ -265,12 +266,8 @@ def _act(name: str, complaint_id: int, referral_id: int | None = None):
         db.session.commit()
         abort(403)
     form = _form(action, complaint, referral, formdata=request.form)
-    try:
-        done = submit(form, lambda: action.call(complaint, referral, form, current_user), done=str(action.done),
-                      redirect_to=url_for("complaints.complaint_file", complaint_id=complaint.id) + "#timeline")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
+    done = submit(form, lambda: action.call(complaint, referral, form, current_user), done=str(action.done),
+                  redirect_to=url_for("complaints.complaint_file", complaint_id=complaint.id) + "#timeline")
     if done:
         return done
     # Shown again with the errors: that is a read of the file.
@@ -292,7 +289,7 @@ def _register(name: str, path: str) -> None:
     bp.add_url_rule(rule, endpoint=f"file_{name}", view_func=login_required(view), methods=["POST"])
 
 
-for _name, _path in (("qualify", "qualifier"), ("answer_directly", "reponse-directe"),
+for _name, _path in (("acknowledge", "accuser-reception"), ("qualify", "qualifier"), ("answer_directly", "reponse-directe"),
                      ("close_after_answer", "cloture"), ("refer_to_mediator", "saisine-mediateur"),
                      ("schedule_mediation", "rendez-vous"), ("record_meeting", "rencontre"),
                      ("submit_report", "rapport"), ("forward_report", "transmission-rapport"),
