@@ -6,7 +6,8 @@ the day before ("veille") and on the day ("jour") of each complaint's next deadl
   complaint was referred to who have not done that step yet;
 - the first response, the forwarding of the report, the reply after the CDU session: the
   establishment's complaints office (its ``complaints_officer`` people) — and for the forwarding,
-  which is the CDU president's (R1112-94), the president too.
+  which is the CDU president's (R1112-94), the president too. Once every report is in, the
+  "report" step left (due at once) is that forwarding.
 
 ``DeadlineReminder``'s unique key (complaint, step, due date, recipient, moment) is the
 idempotence: the row is inserted and committed before the e-mail leaves, so a second run the same
@@ -108,15 +109,19 @@ def due_reminders(today: date) -> list[_Reminder]:
     mediators = _mediators(complaints)
     establishments = {c.establishment_id for c in complaints}
     officers = _officers(establishments)
-    presidents = _presidents({c.establishment_id for c in complaints if c.due_step == FORWARDING_STEP})
+    # Every report in, the "report" step left is its forwarding, sans délai (R1112-94): the president's.
+    forwarding = {c.id for c in complaints if c.due_step == FORWARDING_STEP
+                  or (c.due_step == REPORT_STEP and not mediators.get((c.id, REPORT_STEP)))}
+    presidents = _presidents({c.establishment_id for c in complaints if c.id in forwarding})
     reminders = []
     for complaint in complaints:
         moment = ON_THE_DAY if complaint.due_on == today else THE_DAY_BEFORE
+        recipients = []
         if complaint.due_step in MEDIATOR_STEPS:
             recipients = mediators.get((complaint.id, complaint.due_step), [])
-        else:
+        if not recipients:
             recipients = list(officers.get(complaint.establishment_id, []))
-            if complaint.due_step == FORWARDING_STEP:
+            if complaint.id in forwarding:
                 recipients += presidents.get(complaint.establishment_id, [])
         for recipient_id in dict.fromkeys(recipients):
             reminders.append(_Reminder(complaint.id, complaint.reference or f"#{complaint.id}", complaint.due_step,

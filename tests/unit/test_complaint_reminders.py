@@ -81,3 +81,17 @@ def test_remind_command_prints_the_count(app, world, mailbox):
     assert [m["To"] for m in mailbox.messages][-1] == cdu.officer.email
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Complaint)).scalar_one() == 1
+
+
+def test_once_every_report_is_in_the_forwarding_goes_to_the_office_and_the_president(app, world, mailbox):
+    cdu = make_cdu(app, establishment_id=world.hospital.id, territory_id=world.commune.id)
+    complaint = make_complaint(app, establishment_id=world.hospital.id, status="report_due", due_on=TODAY,
+                               due_step="report")
+    done = make_referral(app, complaint_id=complaint.id, mediator_id=cdu.other_mediator.id)
+    with app.app_context():
+        from civicsante.types import utcnow
+
+        db.session.get(Referral, done.id).reported_at = utcnow()
+        db.session.commit()
+        assert send_deadline_reminders(TODAY) == 2
+    assert {m["To"] for m in mailbox.messages} == {cdu.officer.email, cdu.president.email}
