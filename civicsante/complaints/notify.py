@@ -1,8 +1,8 @@
 """What the lifecycle tells people (issue 6): the complainant's timeline sentences, their in-app
 notification and e-mail at every step, and the CDU members' and mediators' notifications.
 
-Notifications are of kind "complaint", detail {reference, complaint_id, action} (+ "for_staff"
-for members and mediators). Neither the notification nor the e-mail carries health details —
+Notifications are of kind "complaint", detail {reference, complaint_id, action} (+ the next
+step's "due_on" and "due_step" for the complainant, "for_staff" for members and mediators). Neither the notification nor the e-mail carries health details —
 only the reference and the step: an e-mail may be read over a shoulder or on a shared computer.
 
 The complainant's e-mail is not subject to the notification opt-in: being told each step is the
@@ -87,8 +87,16 @@ def message(detail: dict) -> str:
         return STAFF_MESSAGES[action] % {"reference": reference}
     step = STEP_MESSAGES.get(action)
     if step is None:
-        return gettext("There is news about your complaint %(reference)s.", reference=reference)
-    return gettext("Your complaint %(reference)s: %(step)s.", reference=reference, step=str(step))
+        text = gettext("There is news about your complaint %(reference)s.", reference=reference)
+    else:
+        text = gettext("Your complaint %(reference)s: %(step)s.", reference=reference, step=str(step))
+    if detail.get("due_on") and detail.get("due_step"):  # the acknowledgement and every later step
+        from civicsante.complaints.deadlines import step_label
+
+        text += " " + gettext("Next step (%(step)s): expected by %(date)s.",
+                              step=str(step_label(detail["due_step"])),
+                              date=day(date.fromisoformat(detail["due_on"])))
+    return text
 
 
 def _url(endpoint: str, **values) -> str | None:
@@ -124,7 +132,8 @@ def tell_complainant(complaint, action: str, now: datetime) -> Notification | No
     if person is None or not person.is_active:
         return None
     can_mail = bool(person.email)
-    notification = Notification(user_id=person.id, kind=KIND, detail=_detail(complaint, action),
+    due = {"due_on": complaint.due_on.isoformat(), "due_step": complaint.due_step} if complaint.due_on else {}
+    notification = Notification(user_id=person.id, kind=KIND, detail=_detail(complaint, action, **due),
                                 created_at=now, emailed_at=now if can_mail else None)
     db.session.add(notification)
     db.session.flush()

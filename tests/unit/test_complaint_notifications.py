@@ -50,7 +50,9 @@ def test_the_complainant_is_told_each_step_in_plain_words_without_health_details
         notification = db.session.execute(select(Notification).where(
             Notification.user_id == flow.resident.id)).scalar_one()
         assert json.loads(notification.detail) == {"reference": c.reference, "complaint_id": c.id,
-                                                   "action": "acknowledge"}
+                                                   "action": "acknowledge", "due_on": "2027-03-18",
+                                                   "due_step": "first_response"}
+        assert "18 mars 2027" in message_for(notification, "fr")  # the next step's date
         assert notification.kind == "complaint" and notification.emailed_at is not None  # not e-mailed twice
         assert c.reference in message_for(notification, "fr")
         expected = (f"/reclamations/mes-reclamations/{c.id}" if "complaints.my_complaint" in app.view_functions
@@ -59,7 +61,7 @@ def test_the_complainant_is_told_each_step_in_plain_words_without_health_details
         reference = c.reference
     mail = mailbox.wait_for("resident.flow@example.org")
     body = mailbox.body(mail)
-    assert reference in body and reference in mail["Subject"]
+    assert reference in body and reference in mail["Subject"] and "18 mars 2027" in body
     assert "confidentiel" not in body
 
 
