@@ -23,6 +23,8 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(notify)
     from civicsante.mandates.cli import remind
     app.cli.add_command(remind)
+    from civicsante.complaints.report_cli import report  # issue 6: the CDU's annual report
+    app.cli.add_command(report)
 
 
 @click.command("create-admin")
