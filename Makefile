@@ -9,7 +9,7 @@ PG_PORT ?= 5432
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations messages chromium test-sqlite test-postgres bench clean
+.PHONY: run test install translations messages chromium pdf-libraries test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations pdf-libraries
 
 # Compiled catalogues (.mo) are build output, made from the committed .po files.
 translations: $(VENV)/.installed
@@ -46,11 +46,24 @@ chromium:
 	  fi; \
 	fi
 
+# The annual report's PDF (WeasyPrint) needs Debian's pango and harfbuzz libraries; the tests
+# read it back with pdftotext (poppler-utils). Installed like Chromium: when missing, as root.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+pdf-libraries:
+	@if ! command -v pdftotext >/dev/null 2>&1 || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installation des bibliothèques du PDF (Debian)…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	  else \
+	    echo "pango ou pdftotext manque et je ne suis pas root : apt-get install $(PDF_PACKAGES)" >&2; exit 1; \
+	  fi; \
+	fi
+
 # The two passes run side by side (the machine has two cores; their databases are separate):
 # the PostgreSQL pass writes to $(PG_LOG), printed once both are done.
 PG_LOG ?= .pytest-postgres.log
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider
-test: install chromium
+test: install chromium pdf-libraries
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(('$(PG_HOST)', $(PG_PORT))))"; then \
 	  echo "== Tests sur SQLite, et en parallèle sur PostgreSQL ($(PG_TEST_URL)) =="; \
 	  ( TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) > $(PG_LOG) 2>&1; echo $$? > $(PG_LOG).rc ) & \
