@@ -31,9 +31,14 @@ def _unread_notifications():
 
 
 def _mandate_link(notification) -> str | None:
-    """The page a mandates alert leads to (the desk, the board, the association's pages)."""
+    """The page a mandates alert or a complaint step leads to (the desk, the board, the
+    association's pages, the complaint's timeline or file)."""
     from civicsante.mandates.alerts import MANDATE_NOTIFICATION_KINDS, alert_link
 
+    if notification.kind == "complaint":
+        from civicsante.complaints.notify import link
+
+        return link(notification)
     return alert_link(notification) if notification.kind in MANDATE_NOTIFICATION_KINDS else None
 
 
