@@ -100,4 +100,8 @@ def load_demo() -> list[tuple[str, str]]:
     from civicsante.demo_mandates import load_demo_mandates
 
     load_demo_mandates()
+
+    from civicsante.demo_complaints import load_demo_complaints
+
+    load_demo_complaints()  # issue 6: the CDU of the CH de Belrive and its complaints
     return accounts

@@ -25,9 +25,13 @@ def test_demo_is_idempotent_and_its_logins_work(app, client):
     assert first.exit_code == 0, first.output
     assert "admin@demo.civicsante.fr" in first.output and DEMO_PASSWORD in first.output
     counts = _counts(app)
-    # 6 accounts with a role each (resident included) + 12 demo residents + 60 demo voters;
-    # 40 needs; 3 consultations: 60 + 12 paper ballots in the closed one, 8 in the open one.
-    assert counts == {"Territory": 9, "Establishment": 2, "Association": 1, "User": 78, "RoleAssignment": 5,
+    # Users: the 7 accounts of demo.ACCOUNTS (resident and association contact included) + 12 demo
+    # residents + 60 demo voters + the 6 people of demo_mandates.PEOPLE = 85. Roles: 5 in
+    # demo.ACCOUNTS + the user-representative role of 4 representatives of demo_mandates + the
+    # mediator role demo_complaints gives the CDU's non-medical mediator = 10. Associations: the
+    # demo's and demo_mandates' second one. 40 needs; 3 consultations: 60 + 12 paper ballots in
+    # the closed one, 8 in the open one.
+    assert counts == {"Territory": 9, "Establishment": 2, "Association": 2, "User": 85, "RoleAssignment": 10,
                       "Need": 40, "Consultation": 3, "Participation": 68, "Ballot": 80, "PaperBatch": 1,
                       "Milestone": 3}
     assert runner.invoke(args=["demo"]).exit_code == 0
