@@ -53,6 +53,8 @@ STAFF_MESSAGES = {
     "refer_to_mediator": _l("Complaint %(reference)s has been referred to you as a mediator."),
     "forward_report": _l("The mediator's report on complaint %(reference)s has been forwarded to the "
                          "members of the users' committee."),
+    "recuse": _l("You are invited to sit on complaint %(reference)s at the CDU session, in place of a "
+                 "member who does not sit on it."),
 }
 
 

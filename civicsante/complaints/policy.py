@@ -110,7 +110,11 @@ def can_manage_complaint(user, complaint: Complaint) -> bool:
 
 
 def can_act_as_mediator(user, referral: Referral) -> bool:
-    """Record the meeting and write the report: the mediator it was referred to."""
+    """Plan and record the meeting, write the report: the mediator it was referred to; the
+    complaints office may record them on the mediator's behalf (DESIGN §2: it "records meetings,
+    reports"), e.g. from a report received on paper."""
+    if is_officer(user, referral.complaint.establishment_id):
+        return True
     return _active(user) and referral.mediator_id == user.id and user.has_role(
         MEDIATOR, establishment_id=referral.complaint.establishment_id)
 

@@ -90,11 +90,18 @@ def sits_in(user, instance_id: int) -> bool:
 
 def can_manage_meetings(user, instance: Instance) -> bool:
     """Admins; for an establishment's instance (its CDU), also its complaints office, which
-    convenes the CDU."""
+    convenes the CDU, and the instance's president (R1112-88: the president convenes it)."""
     if is_admin(user):
         return True
-    return (_active(user) and instance.establishment_id is not None
-            and user.has_role(COMPLAINTS_OFFICER, establishment_id=instance.establishment_id))
+    if not _active(user):
+        return False
+    if instance.establishment_id is not None and user.has_role(
+            COMPLAINTS_OFFICER, establishment_id=instance.establishment_id):
+        return True
+    return db.session.execute(
+        select(Mandate.id).join(Seat, Seat.id == Mandate.seat_id)
+        .where(Mandate.user_id == user.id, Seat.instance_id == instance.id, Mandate.is_president,
+               Mandate.status == ACTIVE).limit(1)).first() is not None
 
 
 def can_view_meeting(user, meeting: Meeting) -> bool:

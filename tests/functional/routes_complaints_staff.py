@@ -15,7 +15,6 @@ from __future__ import annotations
 LOGIN = 302
 OFFICE_PAGE = {"anonymous": LOGIN, "complaints_officer": 200, "*": 403}
 OFFICE_FORM = {"anonymous": LOGIN, "complaints_officer": 422, "*": 403}
-NOBODY = {"anonymous": LOGIN, "*": 403}
 
 EXPECTED: dict = {
     ("complaints.staff_index", "GET"): {"anonymous": LOGIN, "*": 200},  # each sees their own list
@@ -25,9 +24,10 @@ EXPECTED: dict = {
     ("complaints.file_answer_directly", "POST"): OFFICE_FORM,
     ("complaints.file_close_after_answer", "POST"): OFFICE_FORM,  # not answered: the lifecycle refuses
     ("complaints.file_refer_to_mediator", "POST"): OFFICE_FORM,  # not qualified: the lifecycle refuses
-    ("complaints.file_schedule_mediation", "POST"): NOBODY,
-    ("complaints.file_record_meeting", "POST"): NOBODY,
-    ("complaints.file_submit_report", "POST"): NOBODY,
+    # The referred mediator, or the office on their behalf (the walk's mediator is not referred).
+    ("complaints.file_schedule_mediation", "POST"): OFFICE_FORM,
+    ("complaints.file_record_meeting", "POST"): OFFICE_FORM,
+    ("complaints.file_submit_report", "POST"): OFFICE_FORM,
     ("complaints.file_forward_report", "POST"): OFFICE_FORM,  # no report: the lifecycle refuses
     ("complaints.file_put_on_agenda", "POST"): OFFICE_FORM,
     ("complaints.file_record_opinion", "POST"): OFFICE_FORM,

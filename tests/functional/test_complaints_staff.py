@@ -126,10 +126,12 @@ def test_the_whole_lifecycle_through_the_forms(app, world, cdu):
     with app.app_context():
         referral_id = db.session.execute(select(Referral.id).where(Referral.complaint_id == complaint.id)).scalar_one()
 
-    # The office does not record the mediator's steps; the referred mediator does.
+    # The referred mediator records the mediation's steps (the office may, on their behalf);
+    # the establishment's other mediator, not referred, is refused and the refusal logged.
     mediation = f"{base}/mediations/{referral_id}"
-    assert _post(officer, f"{mediation}/rencontre", {}).status_code == 403
-    assert len(_audit(app, "complaint.read_refused", complaint.id, cdu.officer.id)) == 1
+    assert _post(client_for(app, cdu.medical_mediator), f"{mediation}/rencontre", {}).status_code == 403
+    assert len(_audit(app, "complaint.read_refused", complaint.id, cdu.medical_mediator.id)) == 1
+    assert _post(officer, f"{mediation}/rencontre", {}).status_code == 422  # allowed, but the form is empty
     mediator = client_for(app, cdu.other_mediator)
     with app.app_context():  # referred an hour ago, so that a meeting typed to the minute comes after
         db.session.get(Referral, referral_id).referred_at = datetime.now(UTC) - timedelta(hours=1)

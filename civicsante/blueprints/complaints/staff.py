@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -157,12 +157,7 @@ def _fill_choices(name: str, form, complaint: Complaint) -> None:
         form.medical_mediator.choices = [("", _("None"))] + people
         form.non_medical_mediator.choices = [("", _("None"))] + people
     elif name == "schedule_mediation":
-        instance_id = policy.cdu_instance_id(complaint.establishment_id) or -1
-        form.accompanying_mandate_id.choices = [("", _("Nobody"))] + [
-            (m.id, m.user.pseudonym) for m in db.session.execute(
-                select(Mandate).join(Seat, Seat.id == Mandate.seat_id).options(joinedload(Mandate.user))
-                .where(Seat.instance_id == instance_id, Seat.kind.in_(RU_SEAT_KINDS), Mandate.status == ACTIVE)
-                .order_by(Seat.position, Mandate.id)).scalars()]
+        form.accompanying_mandate_id.choices = _accompanying_choices(complaint)
     elif name == "put_on_agenda":
         form.meeting.choices = [("", _("Choose a session"))] + [
             (m.id, f"{m.title} ({current_app.jinja_env.filters['datetime'](m.starts_at)})")
@@ -174,6 +169,20 @@ def _fill_choices(name: str, form, complaint: Complaint) -> None:
             for m in db.session.execute(select(Meeting).join(SessionItem, SessionItem.meeting_id == Meeting.id)
                                         .where(SessionItem.complaint_id == complaint.id)
                                         .order_by(Meeting.starts_at.desc())).scalars()]
+
+
+def _accompanying_choices(complaint: Complaint) -> list:
+    """The CDU's RU members who may accompany the complainant: loaded once per request, however
+    many referrals (one form each) the page shows."""
+    cache = g.setdefault("_accompanying_choices", {})
+    if complaint.id not in cache:
+        instance_id = policy.cdu_instance_id(complaint.establishment_id) or -1
+        cache[complaint.id] = [("", _("Nobody"))] + [
+            (m.id, m.user.pseudonym) for m in db.session.execute(
+                select(Mandate).join(Seat, Seat.id == Mandate.seat_id).options(joinedload(Mandate.user))
+                .where(Seat.instance_id == instance_id, Seat.kind.in_(RU_SEAT_KINDS), Mandate.status == ACTIVE)
+                .order_by(Seat.position, Mandate.id)).scalars()]
+    return cache[complaint.id]
 
 
 def _form(action: Action, complaint: Complaint, referral: Referral | None, formdata=None):
