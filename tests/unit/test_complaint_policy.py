@@ -72,3 +72,16 @@ def test_cdu_president_and_office_run_sessions_and_dashboard(app, world):
             assert policy.can_view_dashboard(person, world.hospital.id) is expected
             assert policy.can_manage_sessions(person, world.hospital.id) is expected
             assert not policy.can_view_dashboard(person, world.other_hospital.id)
+
+
+def test_the_cdu_president_and_office_convene_the_cdu_but_not_its_members(app, world):
+    from civicsante.mandates import policy as mandates_policy
+    from civicsante.mandates.models import Instance
+
+    cdu = make_cdu(app, establishment_id=world.hospital.id, territory_id=world.commune.id)
+    other = make_cdu(app, establishment_id=world.other_hospital.id, territory_id=world.other_commune.id)
+    with app.app_context():
+        instance = db.session.get(Instance, cdu.instance_id)
+        for user, expected in ((cdu.president, True), (cdu.officer, True), (cdu.ru, False),
+                               (other.president, False), (other.officer, False)):
+            assert mandates_policy.can_manage_meetings(db.session.get(User, user.id), instance) is expected
