@@ -196,3 +196,25 @@ def test_only_the_office_and_the_cdu_members_read_it_and_the_president_writes_se
     page = member.get(base).get_data(as_text=True)
     assert "Satisfaction globale : 86 %." in page and "Accueil des aidants." in page
     assert "Satisfaction globale" in member.get(base + ".csv").get_data(as_text=True)
+
+
+def test_the_page_runs_the_same_queries_whatever_the_number_of_complaints(app, client, world):
+    from tests.support.complaints import make_cdu, make_complaint, make_referral
+    from tests.support.queries import count_queries
+
+    cdu = make_cdu(app, establishment_id=world.hospital.id, territory_id=world.commune.id)
+    log_in(client, cdu.ru.email)
+    year = datetime.now(PARIS).year
+    url = f"/reclamations/etablissements/{world.hospital.id}/rapport/{year}"
+
+    def queries() -> int:
+        with count_queries(app) as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    make_complaint(app, establishment_id=world.hospital.id)
+    first = queries()
+    for channel in ("courrier", "courriel", "telephone", "en_personne", "en_ligne"):
+        complaint = make_complaint(app, establishment_id=world.hospital.id, channel=channel, status="referred")
+        make_referral(app, complaint_id=complaint.id, mediator_id=cdu.other_mediator.id)
+    assert queries() == first
