@@ -48,25 +48,39 @@ PRESIDENT_EMAIL = "direction@demo.civicsante.fr"
 # mandates hold CDU sessions 120 and 35 days ago, and one in 12 days).
 # (days ago received, until, channel, category, service, nature, options)
 SCENARIOS = [
-    (160, "closed", "courrier", "accueil", "Urgences", NON_MEDICAL, {"session": 120, "reply": 5, "opinion": "recommandations", "rec_status": "realisee"}),
-    (158, "closed", "courriel", "soins_medicaux", "Cardiologie", MEDICAL, {"session": 120, "reply": 12, "opinion": "voies_de_recours"}),
-    (155, "closed", "telephone", "information", "Urgences", NON_MEDICAL, {"session": 120, "reply": 4, "outcome": "refused", "opinion": "classement_motive"}),
-    (152, "closed", "courriel", "hotellerie", "Médecine interne", NON_MEDICAL, {"session": 120, "reply": 6, "outcome": "impossible", "opinion": "classement_motive"}),
-    (150, "closed", "en_personne", "soins_medicaux", "Chirurgie orthopédique", MEDICAL, {"session": 120, "reply": 3, "meeting_after": 10, "opinion": "recommandations", "rec_status": "en_cours"}),
-    (148, "closed", "courrier", "delais", "Consultations externes", NON_MEDICAL, {"session": 120, "reply": 7, "report_after": 18, "opinion": "classement_motive"}),
-    (75, "closed", "courrier", "droits", "Maternité", BOTH, {"session": 35, "reply": 5, "opinion": "recommandations"}),
-    (72, "closed", "telephone", "accueil", "Urgences", NON_MEDICAL, {"session": 35, "reply": 9, "outcome": "refused", "opinion": "voies_de_recours"}),
-    (68, "closed", "courriel", "soins_paramedicaux", "Gériatrie", NON_MEDICAL, {"session": 35, "reply": 2, "opinion": "classement_motive"}),
-    (66, "reply_due", "courrier", "soins_medicaux", "Cardiologie", MEDICAL, {"session": 35, "opinion": "recommandations"}),
-    (64, "reply_due", "en_personne", "facturation", "Admissions", NON_MEDICAL, {"session": 35, "outcome": "impossible", "opinion": "classement_motive"}),
+    (160, "closed", "courrier", "accueil", "Urgences", NON_MEDICAL,
+     {"session": 120, "reply": 5, "opinion": "recommandations", "rec_status": "realisee"}),
+    (158, "closed", "courriel", "soins_medicaux", "Cardiologie", MEDICAL,
+     {"session": 120, "reply": 12, "opinion": "voies_de_recours"}),
+    (155, "closed", "telephone", "information", "Urgences", NON_MEDICAL,
+     {"session": 120, "reply": 4, "outcome": "refused", "opinion": "classement_motive"}),
+    (152, "closed", "courriel", "hotellerie", "Médecine interne", NON_MEDICAL,
+     {"session": 120, "reply": 6, "outcome": "impossible", "opinion": "classement_motive"}),
+    (150, "closed", "en_personne", "soins_medicaux", "Chirurgie orthopédique", MEDICAL,
+     {"session": 120, "reply": 3, "meeting_after": 10, "opinion": "recommandations", "rec_status": "en_cours"}),
+    (148, "closed", "courrier", "delais", "Consultations externes", NON_MEDICAL,
+     {"session": 120, "reply": 7, "report_after": 18, "opinion": "classement_motive"}),
+    (75, "closed", "courrier", "droits", "Maternité", BOTH,
+     {"session": 35, "reply": 5, "opinion": "recommandations"}),
+    (72, "closed", "telephone", "accueil", "Urgences", NON_MEDICAL,
+     {"session": 35, "reply": 9, "outcome": "refused", "opinion": "voies_de_recours"}),
+    (68, "closed", "courriel", "soins_paramedicaux", "Gériatrie", NON_MEDICAL,
+     {"session": 35, "reply": 2, "opinion": "classement_motive"}),
+    (66, "reply_due", "courrier", "soins_medicaux", "Cardiologie", MEDICAL,
+     {"session": 35, "opinion": "recommandations"}),
+    (64, "reply_due", "en_personne", "facturation", "Admissions", NON_MEDICAL,
+     {"session": 35, "outcome": "impossible", "opinion": "classement_motive"}),
     (40, "awaiting_cdu", "courriel", "information", "Pédiatrie", NON_MEDICAL, {}),
     (34, "awaiting_cdu", "telephone", "accueil", "Urgences", NON_MEDICAL, {"outcome": "refused"}),
     (25, "report_forwarded", "courrier", "biens", "Médecine interne", NON_MEDICAL, {}),
     (18, "report_due", "courrier", "soins_medicaux", "Urgences", MEDICAL, {}),  # report overdue
     (9, "report_due", "courriel", "accueil", "Maternité", NON_MEDICAL, {"meeting_after": 4}),
-    (8, "report_due", "telephone", "delais", "Consultations externes", NON_MEDICAL, {"outcome": "refused", "meeting_after": 5}),
-    (6, "meeting_due", "en_ligne", "information", "Urgences", NON_MEDICAL, {"resident": True, "meeting_in": 2}),
-    (16, "meeting_due", "courrier", "soins_paramedicaux", "Gériatrie", NON_MEDICAL, {"meeting_in": 1}),  # overdue
+    (8, "report_due", "telephone", "delais", "Consultations externes", NON_MEDICAL,
+     {"outcome": "refused", "meeting_after": 5}),
+    (6, "meeting_due", "en_ligne", "information", "Urgences", NON_MEDICAL,
+     {"resident": True, "meeting_in": 2}),
+    (16, "meeting_due", "courrier", "soins_paramedicaux", "Gériatrie", NON_MEDICAL,
+     {"meeting_in": 1}),  # overdue
     (4, "referred", "courriel", "hotellerie", "Pédiatrie", NON_MEDICAL, {}),
     (21, "referred", "en_personne", "soins_medicaux", "Chirurgie orthopédique", MEDICAL, {}),  # overdue
     (10, "answered", "courriel", "facturation", "Admissions", None, {}),
@@ -77,7 +91,8 @@ SCENARIOS = [
     (26, "acknowledged", "courrier", "dossier_medical", "Archives médicales", None, {}),  # overdue
     (0, "received", "courrier", "autre", "", None, {}),
     (100, "out_of_scope", "courrier", "facturation", "Admissions", None, {"kind": "recours_gracieux"}),
-    (230, "out_of_scope", "courrier", "soins_medicaux", "Chirurgie orthopédique", None, {"kind": "recours_juridictionnel"}),
+    (230, "out_of_scope", "courrier", "soins_medicaux", "Chirurgie orthopédique", None,
+     {"kind": "recours_juridictionnel"}),
     (180, "delegated_cdsp", "telephone", "droits", "Psychiatrie", None, {}),
 ]
 # Invented complainants of the complaints the office registered.
@@ -108,9 +123,30 @@ def _mediator(email: str, hospital: Establishment) -> User:
 def _sessions(hospital: Establishment, today: date) -> dict[int, Meeting]:
     """The CDU's meetings by days from today (-120, -35, 12, 75 in the demo mandates)."""
     instance = db.session.execute(select(Instance).where(Instance.establishment_id == hospital.id,
-                                                         Instance.name == CDU_NAME)).scalar_one()
+                                                         Instance.name == CDU_NAME)).scalar_one_or_none()
+    if instance is None:
+        return {}
     meetings = db.session.execute(select(Meeting).where(Meeting.instance_id == instance.id)).scalars()
     return {(m.starts_at.astimezone(PARIS).date() - today).days: m for m in meetings}
+
+
+def _fitted(days_ago: int, until: str, opts: dict, sessions: dict[int, Meeting]) -> tuple[int, str, dict]:
+    """The scenario moved onto the CDU's real sessions: the demo mandates may have been loaded on
+    an earlier day (their meetings are then further in the past than the scenarios say), so a
+    complaint examined "120 days ago" is dated from the past session nearest to that, and one
+    awaiting the CDU goes on the next session. Without such a session it stops before."""
+    past = [offset for offset in sessions if offset < 0]
+    coming = [offset for offset in sessions if offset > 0]
+    if "session" in opts and _reached(until, "reply_due"):
+        if not past:
+            return days_ago, "report_forwarded", opts
+        actual = min(past, key=lambda offset: abs(offset + opts["session"]))
+        return days_ago - opts["session"] - actual, until, {**opts, "session": -actual}
+    if until == "awaiting_cdu":
+        if not coming:
+            return days_ago, "report_forwarded", opts
+        return days_ago, until, {**opts, "next_session": min(coming)}
+    return days_ago, until, opts
 
 
 def _reached(until: str, status: str) -> bool:
@@ -130,6 +166,7 @@ def load_demo_complaints(today: date | None = None) -> int:
     sessions = _sessions(hospital, today)
     categories = dict(db.session.execute(select(ComplaintCategory.code, ComplaintCategory.id)).all())
     for n, (days_ago, until, channel, category, service, nature, opts) in enumerate(SCENARIOS):
+        days_ago, until, opts = _fitted(days_ago, until, opts, sessions)
         day = today - timedelta(days=days_ago)
         received = _at(day, 9 + n % 6, 10 * (n % 6)) if days_ago else _at(today, 8) - timedelta(minutes=1)
         mine = bool(opts.get("resident"))
@@ -203,7 +240,7 @@ def _drive(c: Complaint, until: str, opts: dict, *, nature, received: datetime, 
     lifecycle.forward_report(c, by=president, now=reported + hours)
     if until == "report_forwarded":
         return
-    session = sessions[-opts["session"]] if "session" in opts else sessions[12]
+    session = sessions[-opts["session"]] if "session" in opts else sessions[opts["next_session"]]
     lifecycle.put_on_agenda(c, meeting=session, by=officer, now=reported + 2 * hours)
     if until == "awaiting_cdu":
         return
