@@ -34,7 +34,7 @@ def database_url(tmp_path_factory):
         url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
         database.reset_postgres_schema(url)
     else:
-        # In RAM when the machine has it: the tests commit thousands of times (tests/support/speed.py).
+        # In RAM when asked for (tests/support/speed.py): the tests commit thousands of times.
         memory = speed.memory_folder()
         folder = (Path(tempfile.mkdtemp(prefix="civicsante-tests-", dir=memory)) if memory
                   else tmp_path_factory.mktemp("db"))
