@@ -83,6 +83,13 @@ def test_the_staff_list_shows_only_what_each_may_open(app, world, cdu):
     assert links in client_for(app, cdu.officer).get("/reclamations/suivi").get_data(as_text=True)
     assert links in client_for(app, cdu.president).get("/reclamations/suivi").get_data(as_text=True)
     assert links not in client_for(app, cdu.ru).get("/reclamations/suivi").get_data(as_text=True)
+    from civicsante.complaints.deadlines import paris_date
+    from civicsante.types import utcnow
+
+    year = paris_date(utcnow()).year
+    page = client_for(app, cdu.officer).get("/reclamations/suivi").get_data(as_text=True)
+    for shown in (year - 1, year):  # the report due to the ARS, and this year's being written
+        assert f'/reclamations/etablissements/{world.hospital.id}/rapport/{shown}"' in page
 
 
 def test_the_medical_part_is_read_by_the_office_and_audited_apart(app, world, cdu):

@@ -171,6 +171,14 @@ def _fill_choices(name: str, form, complaint: Complaint) -> None:
                                         .order_by(Meeting.starts_at.desc())).scalars()]
 
 
+def _report_years() -> tuple[int, int]:
+    """Last year's annual report (the one due to the ARS) and this year's, being written."""
+    from civicsante.complaints.deadlines import paris_date
+
+    this_year = paris_date(utcnow()).year
+    return this_year - 1, this_year
+
+
 def _accompanying_choices(complaint: Complaint) -> list:
     """The CDU's RU members who may accompany the complainant: loaded once per request, however
     many referrals (one form each) the page shows."""
@@ -208,7 +216,8 @@ def staff_index():
         query = query.where(Complaint.status == status)
     return render_template("complaints/staff/index.html", page=paginate(query), status=status,
                            status_labels=STATUS_LABELS, step_label=step_label,
-                           establishments=followed_establishments(current_user))
+                           establishments=followed_establishments(current_user),
+                           report_years=_report_years())
 
 
 def _file_page(complaint: Complaint, *, failed: tuple | None = None, code: int = 200):
