@@ -22,7 +22,10 @@ def _support_as(args) -> list[int]:
 
     from civicsante import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    # 8 writers on one SQLite file queue for its write lock; on a loaded machine (the PostgreSQL
+    # pass runs beside this one) a turn can exceed the default 5 s wait. The rule under test is
+    # "exactly once, no error", not the wait, so the workers wait longer.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SQLITE_BUSY_TIMEOUT_MS": 30000})
     with app.test_request_context():
         url = url_for("needs.support", need_id=need_id)
     statuses = []

@@ -25,7 +25,7 @@ def _vote_as(args) -> list[tuple[int, str]]:
 
     from civicsante import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SQLITE_BUSY_TIMEOUT_MS": 30000})  # see test_needs_concurrency
     with app.test_request_context():
         url = url_for("consultations.confirm_vote", consultation_id=consultation_id)
     rng = random.Random(seed)
