@@ -56,7 +56,7 @@ def csv_text(report: AnnualReport) -> str:
                 ("median_days", _("Median (days)"), median),
                 ("within", _("Within the deadline"), delay.within),
                 ("share_within", _("Share within the deadline"), share)):
-            writer.writerow((f"delay_{delay.step}", code, f"{delay.label}: {label}", value))
+            writer.writerow((f"delay_{delay.step}", code, f"{delay.label} — {label}", value))
     for key, text in report.sections.items():
         writer.writerow(("text", key, str(SECTION_LABELS[key]), text))
     return out.getvalue()
