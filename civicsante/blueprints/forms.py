@@ -31,19 +31,22 @@ def submit(form: FlaskForm, action, *, done: str | None, redirect_to: str):
     """Run the use case behind a form: validate, call ``action`` (the service), commit, flash
     ``done`` and redirect with 303. Answers None when validation fails or the service refuses
     (the transaction is rolled back and the message put next to its field): the route then shows
-    the form again, with what was typed, and ``form_status(form)``."""
+    the form again, with what was typed, and ``form_status(form)``. ``done`` and ``redirect_to``
+    may also be functions of what ``action`` returned (e.g. the page of the object it made)."""
     if not form.validate_on_submit():
         return None
     try:
-        action()
+        result = action()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
         return None
+    if callable(done):
+        done = done(result)
     if done:
         flash(done, "success")
-    return redirect(redirect_to, 303)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to, 303)
 
 
 def form_status(form: FlaskForm) -> int:

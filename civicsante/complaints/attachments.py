@@ -53,6 +53,11 @@ def max_count() -> int:
     return int(current_app.config.get("ATTACHMENTS_PER_COMPLAINT", ATTACHMENTS_PER_COMPLAINT))
 
 
+def limits() -> dict:
+    """What the upload forms say of the limits: ``max_files`` and ``max_mb``."""
+    return {"max_files": max_count(), "max_mb": round(max_bytes() / (1024 * 1024), 1)}
+
+
 def storage_dir() -> Path:
     return Path(current_app.config.get("ATTACHMENTS_DIR") or os.path.join(current_app.instance_path, "attachments"))
 

@@ -6,6 +6,7 @@ migrations; each test starts from empty tables.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 from sqlalchemy import text
@@ -31,11 +32,9 @@ def reset_postgres_schema(url: str) -> None:
         # A throwaway database need not wait for its WAL flush at each commit (new sessions
         # only; see tests/support/speed.py). Left as it is when we may not change it.
         name = conn.execute("SELECT current_database()").fetchone()[0]
-        try:
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
             conn.execute(psycopg.sql.SQL("ALTER DATABASE {} SET synchronous_commit = off")
                          .format(psycopg.sql.Identifier(name)))
-        except psycopg.errors.InsufficientPrivilege:
-            pass
 
 
 # Reference rows the migrations seed: kept between tests, as in a real database.

@@ -4,7 +4,7 @@ acknowledgement to hand or send, and recording the patient's consent to the medi
 (L1112-3)."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,12 +12,11 @@ from civicsante.blueprints.complaints import bp
 from civicsante.blueprints.complaints.intake_forms import ConsentForm, RegisterComplaintForm
 from civicsante.blueprints.complaints.loading import complaint_or_403
 from civicsante.blueprints.complaints.public import request_size_limit, uploaded_files
-from civicsante.blueprints.forms import attach_error, form_status
+from civicsante.blueprints.forms import form_status, submit
 from civicsante.complaints import attachments as attachment_store
 from civicsante.complaints import intake, policy, timeline
 from civicsante.complaints.models import CHANNEL_LABELS, MedicalPart
 from civicsante.db import writes_on_read
-from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.reference.models import Establishment
 
@@ -37,32 +36,21 @@ def register(establishment_id: int):
         abort(403)
     request.max_content_length = request_size_limit()
     form = RegisterComplaintForm()
-    if form.validate_on_submit():
-        try:
-            complaint = intake.register(
-                establishment=establishment, channel=form.channel.data,
-                complainant_name=form.complainant_name.data, complainant_contact=form.complainant_contact.data,
-                written_down_for_person=form.written_down_for_person.data,
-                copy_handed_over=form.copy_handed_over.data, facts=form.facts.data,
-                occurred_on=form.occurred_on.data, service_concerned=form.service_concerned.data,
-                expectations=form.expectations.data, relation=form.relation.data,
-                patient_hospitalised=form.patient_hospitalised.data,
-                discharge_expected_on=form.discharge_expected_on.data, received_on=form.received_on.data,
-                medical_details=form.medical_details.data, attachments=uploaded_files(form), by=current_user)
-            db.session.commit()
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("Complaint %(reference)s registered and acknowledged.", reference=complaint.reference),
-                  "success")
-            return redirect(url_for("complaints.registered", complaint_id=complaint.id), 303)
-    return render_template("complaints/office/register.html", form=form, establishment=establishment,
-                           max_files=attachment_store.max_count(),
-                           max_mb=round(attachment_store.max_bytes() / (1024 * 1024), 1)), form_status(form)
+    done = submit(form, lambda: intake.register(
+        establishment=establishment, channel=form.channel.data,
+        complainant_name=form.complainant_name.data, complainant_contact=form.complainant_contact.data,
+        written_down_for_person=form.written_down_for_person.data,
+        copy_handed_over=form.copy_handed_over.data, facts=form.facts.data,
+        occurred_on=form.occurred_on.data, service_concerned=form.service_concerned.data,
+        expectations=form.expectations.data, relation=form.relation.data,
+        patient_hospitalised=form.patient_hospitalised.data,
+        discharge_expected_on=form.discharge_expected_on.data, received_on=form.received_on.data,
+        medical_details=form.medical_details.data, attachments=uploaded_files(form), by=current_user),
+        done=lambda complaint: _("Complaint %(reference)s registered and acknowledged.",
+                                 reference=complaint.reference),
+        redirect_to=lambda complaint: url_for("complaints.registered", complaint_id=complaint.id))
+    return done or (render_template("complaints/office/register.html", form=form, establishment=establishment,
+                                    **attachment_store.limits()), form_status(form))
 
 
 @bp.get("/reclamations/<int:complaint_id>/enregistree")
@@ -84,21 +72,10 @@ def consent(complaint_id: int):
     complaint = complaint_or_403(complaint_id, allowed=intake.can_record_consent, part="consent")
     part = db.session.get(MedicalPart, complaint.id)
     form = ConsentForm()
-    if form.validate_on_submit():
-        try:
-            intake.record_consent(complaint, signed_by=form.signed_by.data, signed_on=form.signed_on.data,
-                                  scope=form.scope.data, by=current_user)
-            db.session.commit()
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            flash(_("The patient's consent is recorded: the CDU members may now read the medical part."),
-                  "success")
-            return redirect(_staff_file_url(complaint) or url_for("complaints.consent", complaint_id=complaint.id),
-                            303)
-    return render_template("complaints/office/consent.html", form=form, complaint=complaint, part=part), \
-        form_status(form)
+    done = submit(form, lambda: intake.record_consent(complaint, signed_by=form.signed_by.data,
+                                                      signed_on=form.signed_on.data, scope=form.scope.data,
+                                                      by=current_user),
+                  done=_("The patient's consent is recorded: the CDU members may now read the medical part."),
+                  redirect_to=_staff_file_url(complaint) or url_for("complaints.consent", complaint_id=complaint.id))
+    return done or (render_template("complaints/office/consent.html", form=form, complaint=complaint, part=part),
+                    form_status(form))

@@ -3,7 +3,7 @@ that explains what a complaint is and what follows, the filing form, its acknowl
 plain-French timeline. Only the complainant reads their file here (audited reads)."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,13 +13,12 @@ from civicsante.accounts.models import COMPLAINTS_OFFICER
 from civicsante.blueprints.complaints import bp
 from civicsante.blueprints.complaints.intake_forms import FileComplaintForm
 from civicsante.blueprints.complaints.loading import complaint_or_403
-from civicsante.blueprints.forms import attach_error, form_status
+from civicsante.blueprints.forms import form_status, submit
 from civicsante.blueprints.rendering import paginate
 from civicsante.complaints import attachments as attachment_store
 from civicsante.complaints import intake, policy, timeline
 from civicsante.complaints.models import STATUS_LABELS, Complaint
 from civicsante.db import writes_on_read
-from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db, limiter
 from civicsante.reference.models import Establishment
 from civicsante.reference.services import establishment_choices
@@ -72,27 +71,16 @@ def new():
     form.establishment_id.choices = [("", _("Choose the establishment"))] + establishment_choices()
     if request.method == "GET" and request.args.get("etablissement", type=int):
         form.establishment_id.data = request.args.get("etablissement", type=int)
-    if form.validate_on_submit():
-        try:
-            complaint = intake.file_online(
-                establishment=db.session.get(Establishment, form.establishment_id.data),
-                complainant=current_user, facts=form.facts.data, occurred_on=form.occurred_on.data,
-                service_concerned=form.service_concerned.data, expectations=form.expectations.data,
-                relation=form.relation.data, patient_hospitalised=form.patient_hospitalised.data,
-                discharge_expected_on=form.discharge_expected_on.data,
-                medical_details=form.medical_details.data, attachments=uploaded_files(form), by=current_user)
-            db.session.commit()
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            return redirect(url_for("complaints.acknowledgement", complaint_id=complaint.id), 303)
-    return render_template("complaints/public/new.html", form=form,
-                           max_files=attachment_store.max_count(),
-                           max_mb=round(attachment_store.max_bytes() / (1024 * 1024), 1)), form_status(form)
+    done = submit(form, lambda: intake.file_online(
+        establishment=db.session.get(Establishment, form.establishment_id.data),
+        complainant=current_user, facts=form.facts.data, occurred_on=form.occurred_on.data,
+        service_concerned=form.service_concerned.data, expectations=form.expectations.data,
+        relation=form.relation.data, patient_hospitalised=form.patient_hospitalised.data,
+        discharge_expected_on=form.discharge_expected_on.data,
+        medical_details=form.medical_details.data, attachments=uploaded_files(form), by=current_user),
+        done=None, redirect_to=lambda complaint: url_for("complaints.acknowledgement", complaint_id=complaint.id))
+    return done or (render_template("complaints/public/new.html", form=form, **attachment_store.limits()),
+                    form_status(form))
 
 
 @bp.get("/reclamations/mes-reclamations/<int:complaint_id>/accuse-reception")
