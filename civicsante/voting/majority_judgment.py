@@ -10,6 +10,7 @@ Everything works on the merit profile (count per grade), so 10^6 ballots cost no
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 
@@ -29,8 +30,35 @@ def _grades(grades) -> int:
 def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, grades=DEFAULT_GRADES,
                         **options):
     g = _grades(grades)
+    ballots = ballots if isinstance(ballots, list) else list(ballots)
+    profile = _profile_of_plain_ballots(candidates, ballots, g)
+    if profile is not None:
+        return profile, len(ballots)
+    return _checked_profile(candidates, ballots, g), len(ballots)
+
+
+def _profile_of_plain_ballots(candidates: Sequence[str], ballots: list, g: int) -> dict | None:
+    """The merit profile counted one candidate at a time by C loops (``Counter`` on a column),
+    when every ballot is a plain dict of known candidates to int grades in range; None otherwise
+    (then ``_checked_profile`` finds the first bad ballot and says why). 10^6 ballots × 10
+    candidates: about 1 s instead of 2.5 s ballot by ballot."""
+    known = frozenset(candidates)
+    if ballots and (set(map(type, ballots)) != {dict} or not all(map(known.issuperset, ballots))):
+        return None
+    profile = {}
+    for c in candidates:
+        grades_given = [ballot.get(c, 0) for ballot in ballots]
+        if set(map(type, grades_given)) - {int}:  # True or 1.0 would count as 1 in a Counter
+            return None
+        column = Counter(grades_given)
+        if any(not 0 <= grade < g for grade in column):
+            return None
+        profile[c] = [column.get(grade, 0) for grade in range(g)]
+    return profile
+
+
+def _checked_profile(candidates: Sequence[str], ballots: list, g: int) -> dict:
     profile = {c: [0] * g for c in candidates}
-    n = 0
     for i, ballot in enumerate(ballots):
         if not isinstance(ballot, Mapping):
             raise InvalidBallot(i, f"expected a mapping candidate -> grade, got {ballot!r}")
@@ -41,8 +69,7 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, grades=
                 raise InvalidBallot(i, f"grade out of range for {c!r}: {grade!r} (0..{g - 1})")
         for c in candidates:
             profile[c][ballot.get(c, 0)] += 1
-        n += 1
-    return profile, n
+    return profile
 
 
 def lower_median(counts: Sequence[int]) -> int | None:

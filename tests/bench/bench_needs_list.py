@@ -167,6 +167,10 @@ class Sizes:
     territories: int = 200
     residents: int = 10_000
     needs: int = 50_000
+    # Totals of supports and comments spread over the needs, heavy-tailed (a few needs get most);
+    # None: each need draws its own number (Pareto), which gives about 114,000 and 75,000.
+    supports: int | None = None
+    comments: int | None = None
 
 
 @dataclass
@@ -252,6 +256,20 @@ def _statuses(rng: random.Random, n: int) -> list[str]:
     return rng.choices(names, weights=weights, k=n)
 
 
+def _spread(rng: random.Random, total: int, n: int, cap: int, alpha: float) -> list[int]:
+    """``n`` counts summing to ``total`` (each at most ``cap``), heavy-tailed like real supports."""
+    weights = [rng.paretovariate(alpha) for _ in range(n)]
+    scale = total / sum(weights)
+    counts = [min(int(w * scale), cap) for w in weights]
+    short = total - sum(counts)
+    while short > 0:
+        i = rng.randrange(n)
+        if counts[i] < cap:
+            counts[i] += 1
+            short -= 1
+    return counts
+
+
 def _insert(conn, table, rows: list[dict], chunk: int = 5000) -> None:
     for start in range(0, len(rows), chunk):
         conn.execute(table.insert(), rows[start:start + chunk])
@@ -291,13 +309,23 @@ def build_database(app, sizes: Sizes, seed: int) -> Dataset:
     created = sorted(start + timedelta(seconds=rng.randint(0, 3 * 365 * 86400)) for _ in range(sizes.needs))
     needs, supports, comments, changes, followers = [], [], [], [], []
     resident_ids = range(1, sizes.residents + 1)
+    support_counts = None
+    if sizes.supports is not None:  # merged needs keep no supports of their own
+        kept = [i for i, status in enumerate(statuses) if status != "fusionne" or i == 0]
+        support_counts = [0] * sizes.needs
+        for i, count in zip(kept, _spread(rng, sizes.supports, len(kept), 400, 1.3), strict=True):
+            support_counts[i] = count
+    comment_counts = (_spread(rng, sizes.comments, sizes.needs, 150, 1.5) if sizes.comments is not None
+                      else None)
     for i in range(sizes.needs):
         nid, at, status = i + 1, created[i], statuses[i]
         title, description = words.title(), words.description()
         author = rng.randint(1, sizes.residents)
-        supporters = rng.sample(resident_ids, min(int(rng.paretovariate(1.3)) - 1, 400))
+        supporters = rng.sample(resident_ids, support_counts[i] if support_counts is not None
+                                else min(int(rng.paretovariate(1.3)) - 1, 400))
         supporters = [u for u in supporters if u != author]
-        n_comments = min(int(rng.paretovariate(1.5)) - 1, 150)
+        n_comments = (comment_counts[i] if comment_counts is not None
+                      else min(int(rng.paretovariate(1.5)) - 1, 150))
         merged_into = rng.randint(1, nid - 1) if status == "fusionne" and nid > 1 else None
         if status == "fusionne" and merged_into is None:
             status = "nouveau"

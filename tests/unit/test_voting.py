@@ -327,3 +327,22 @@ def test_library_is_pure():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_majority_judgment_fast_count_refuses_what_the_checked_count_refuses():
+    """The column-by-column count of plain ballots gives the same profile as counting ballot by
+    ballot, and falls back to the checks (with the offending ballot's number) on a bad ballot."""
+    import random
+
+    from civicsante.voting import majority_judgment
+
+    rng = random.Random(7)
+    cands = ["a", "b", "c"]
+    ballots = [{c: rng.randrange(7) for c in rng.sample(cands, rng.randint(0, 3))} for _ in range(500)]
+    fast, n = majority_judgment.counts_from_ballots(cands, ballots)
+    assert n == 500
+    assert fast == majority_judgment._checked_profile(cands, ballots, 7)
+    for bad, index in [({"a": True}, 3), ({"a": 1.0}, 3), ({"z": 1}, 3), ({"a": 7}, 3), (["a"], 3)]:
+        with pytest.raises(InvalidBallot) as raised:
+            majority_judgment.counts_from_ballots(cands, [*ballots[:3], bad, *ballots[3:]])
+        assert raised.value.index == index
