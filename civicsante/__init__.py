@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from civicsante.config import CONFIGS
+from civicsante.config import CONFIGS, postgres_engine_options
 from civicsante.db import configure_sqlite, mark_read_only, reset_read_only
 from civicsante.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -37,8 +37,7 @@ def create_app(config: dict | str | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'civicsante.sqlite3'}"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_size": app.config["DB_POOL_SIZE"], "pool_pre_ping": True,
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            **postgres_engine_options(app.config), **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]

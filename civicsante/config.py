@@ -27,6 +27,19 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def _redis_timeouts(storage_uri: str, seconds: float) -> dict:
+    """Socket timeouts for a Redis rate-limit storage (other storages take other options)."""
+    if storage_uri.split("://", 1)[0] in {"redis", "rediss"}:
+        return {"socket_connect_timeout": seconds, "socket_timeout": seconds}
+    return {}
+
+
+def postgres_engine_options(config) -> dict:
+    """SQLAlchemy's pool settings for PostgreSQL, from the DB_* settings (per worker)."""
+    return {"pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
+            "pool_recycle": config["DB_POOL_RECYCLE"], "pool_pre_ping": True}
+
+
 class Config:
     ENV_NAME = "production"
     PASSWORD_HASHING = "standard"  # argon2id at argon2-cffi's default cost (accounts/passwords.py)
@@ -36,7 +49,18 @@ class Config:
     )  # None: a SQLite file in the instance folder (see create_app)
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    # PostgreSQL, per gunicorn worker (see postgres_engine_options). A sync worker serves one
+    # request at a time and a request uses one connection, so a worker opens one connection
+    # (the pool opens them on demand); gthread opens up to one per thread. The pool's ceiling,
+    # workers × (DB_POOL_SIZE + DB_MAX_OVERFLOW) per host — 2 × (5 + 5) = 20 by default — plus
+    # the cron commands and backups must stay under the server's max_connections (100 by
+    # default, 3 of them kept for superusers).
     DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
+    # Connections older than this (seconds) are replaced when next taken from the pool, before a
+    # firewall, a pooler or the server's idle timeout cuts them; pool_pre_ping also checks each
+    # connection as it is taken (one round trip), so a restarted server costs no failed request.
+    DB_POOL_RECYCLE = int(os.environ.get("DB_POOL_RECYCLE", "1800"))
     # The largest request body: a complaint's 5 attachments of 5 MB each and its form. Flask-WTF
     # reads the whole form for the CSRF check before any view runs, so the cap must be app-wide.
     MAX_CONTENT_LENGTH = 27 * 1024 * 1024
@@ -59,7 +83,17 @@ class Config:
     LANGUAGES = ("fr", "en")
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Counters live in Redis, shared by every worker and host: with memory:// each gunicorn
+    # worker counts on its own and 2 workers let twice each limit through. While Redis does not
+    # answer, each worker counts in its own memory (the same limits, per worker) and a warning
+    # is logged; the limiter goes back to Redis once it answers again.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = _bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Prepended to every counter's key: several sites may share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "civicsante")
+    # A Redis that does not answer must not hold a login for long (redis-py waits forever).
+    RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.5"))
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI, RATELIMIT_REDIS_TIMEOUT)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
@@ -93,6 +127,9 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # `flask run` is one process, and a developer's machine rarely runs Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI, Config.RATELIMIT_REDIS_TIMEOUT)
 
 
 class TestConfig(Config):
@@ -104,6 +141,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = True
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = {}
     MAIL_BACKEND = "smtp"
     MAIL_SERVER = "127.0.0.1"
     WTF_CSRF_ENABLED = False

@@ -1,4 +1,7 @@
 """Flask extensions, created unbound; ``create_app`` attaches them with ``init_app``."""
+import logging
+
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
@@ -31,3 +34,9 @@ csrf = CSRFProtect()
 htmx = HTMX()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Flask-Limiter logs to its own logger, which only has a NullHandler: without the app's handler
+# (stderr, gunicorn's error log) its warning that the Redis storage does not answer and that each
+# worker now counts on its own would never reach the operator.
+_limiter_log = logging.getLogger("flask-limiter")
+_limiter_log.addHandler(default_handler)
+_limiter_log.setLevel(logging.INFO)  # also "Rate limit storage recovered"
