@@ -95,7 +95,8 @@ def _init_request_hooks(app: Flask) -> None:
     @app.before_request
     def _transaction_mode():
         view = app.view_functions.get(request.endpoint)
-        read_only = request.method in SAFE_METHODS and not getattr(view, "writes_on_read", False)
+        read_only = (request.method in SAFE_METHODS and not getattr(view, "writes_on_read", False)) \
+            or getattr(view, "reads_first", False)
         g._read_only_token = mark_read_only(read_only)
 
     @app.teardown_request
