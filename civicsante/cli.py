@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from civicsante.backup import DEFAULT_KEEP
 from civicsante.db import read_only, write_intent
 from civicsante.extensions import db
 
@@ -25,6 +27,8 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(remind)
     from civicsante.complaints.report_cli import report  # issue 6: the CDU's annual report
     app.cli.add_command(report)
+    app.cli.add_command(backup_command)  # issue 7: verified backups and their restore
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-admin")
@@ -95,3 +99,65 @@ def audit_verify() -> None:
     click.echo(f"Journal d'audit ALTÉRÉ : {len(result.problems)} problème(s) sur {result.rows} entrées.",
                err=True)
     sys.exit(1)
+
+
+def _database():
+    from civicsante.backup import Database
+
+    return Database.from_url(db.engine.url, busy_timeout_ms=current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), default=DEFAULT_KEEP, show_default=True,
+              help="Generations kept in DEST (the oldest are deleted once the new copy is verified).")
+def backup_command(dest: Path, keep: int) -> None:
+    """Copy the database into DEST while the app runs (SQLite online backup, or pg_dump), verify
+    the copy against the same snapshot, keep the KEEP newest generations. Exit 1 on failure."""
+    from civicsante import backup
+
+    try:
+        result = backup.backup(_database(), dest, keep)
+    except backup.BackupError as error:
+        click.echo(f"Sauvegarde ÉCHOUÉE : {error}", err=True)
+        sys.exit(1)
+    click.echo(backup.describe_backup(result))
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the data without asking.")
+@click.option("--check", is_flag=True, help="Only verify SRC and its manifest; change nothing.")
+def restore_command(src: Path, yes: bool, check: bool) -> None:
+    """Replace the database's content by the copy SRC, once SRC is verified. Stop the app first."""
+    from civicsante import backup
+
+    try:
+        database = _database()
+        copy, manifest = backup.verify(src)
+        note = backup.revision_note(manifest, Path(current_app.extensions["migrate"].directory))
+    except backup.BackupError as error:
+        click.echo(f"Restauration refusée : {error}", err=True)
+        sys.exit(1)
+    click.echo(backup.describe_copy(copy, manifest))
+    if check:
+        return
+    if not yes and not click.confirm(
+            f"Les données actuelles de la base ({database.describe()}) seront remplacées par celles de "
+            "cette copie, et ce qui a été écrit depuis sera perdu. L'application doit être arrêtée. "
+            "Restaurer ?", default=False):
+        click.echo("Restauration annulée : la base n'a pas été modifiée.")
+        sys.exit(1)
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours stays open on the data being replaced
+    try:
+        rows = backup.restore(database, copy, manifest)
+    except backup.BackupError as error:
+        click.echo(f"Restauration ÉCHOUÉE : {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Base restaurée depuis {copy.name}, identique à la copie — lignes par table :")
+    click.echo(backup.describe_rows(rows))
+    if note:
+        click.echo(note)
