@@ -46,8 +46,9 @@ def territory_choices(kind: str | None = None) -> list[tuple[int, str]]:
     query = select(Territory.id, Territory.name, Territory.kind).order_by(Territory.path)
     if kind is not None:
         query = query.where(Territory.kind == kind)
-    return [(row.id, f"{row.name} ({TERRITORY_KIND_LABELS[row.kind]})")
-            for row in db.session.execute(query)]
+    # Each label translated once, not once per territory (hundreds in a select box).
+    labels = {key: str(label) for key, label in TERRITORY_KIND_LABELS.items()}
+    return [(row.id, f"{row.name} ({labels[row.kind]})") for row in db.session.execute(query)]
 
 
 def establishment_choices() -> list[tuple[int, str]]:
