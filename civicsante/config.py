@@ -93,7 +93,8 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "civicsante")
     # A Redis that does not answer must not hold a login for long (redis-py waits forever).
     RATELIMIT_REDIS_TIMEOUT = float(os.environ.get("RATELIMIT_REDIS_TIMEOUT", "0.5"))
-    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI, RATELIMIT_REDIS_TIMEOUT)
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI,
+                                                                RATELIMIT_REDIS_TIMEOUT)
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
@@ -129,7 +130,8 @@ class DevelopmentConfig(Config):
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     # `flask run` is one process, and a developer's machine rarely runs Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI, Config.RATELIMIT_REDIS_TIMEOUT)
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = _redis_timeouts(RATELIMIT_STORAGE_URI,
+                                                                Config.RATELIMIT_REDIS_TIMEOUT)
 
 
 class TestConfig(Config):
