@@ -50,10 +50,19 @@ def _profile_of_plain_ballots(candidates: Sequence[str], ballots: list, g: int) 
         grades_given = [ballot.get(c, 0) for ballot in ballots]
         if set(map(type, grades_given)) - {int}:  # True or 1.0 would count as 1 in a Counter
             return None
-        column = Counter(grades_given)
-        if any(not 0 <= grade < g for grade in column):
+        if g <= 256:  # one byte per ballot: bytes() refuses what is out of 0..255, count() is C
+            try:
+                column = bytes(grades_given)
+            except ValueError:
+                return None
+            if max(column, default=0) >= g:
+                return None
+            profile[c] = [column.count(grade) for grade in range(g)]
+            continue
+        counted = Counter(grades_given)
+        if any(not 0 <= grade < g for grade in counted):
             return None
-        profile[c] = [column.get(grade, 0) for grade in range(g)]
+        profile[c] = [counted.get(grade, 0) for grade in range(g)]
     return profile
 
 
