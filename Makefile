@@ -9,7 +9,7 @@ PG_PORT ?= 5432
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations messages chromium pdf-libraries test-sqlite test-postgres bench clean
+.PHONY: run test install translations messages chromium pdf-libraries wrk test-sqlite test-postgres bench bench-needs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,14 +90,27 @@ test-postgres: install
 	@echo "== Tests sur PostgreSQL ($(PG_TEST_URL)) =="
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST)
 
-# Times the needs pages with 50,000 needs on SQLite (tests/bench/bench_needs_list.py); PostgreSQL
-# too with BENCH_ARGS="--database-url postgresql://postgres@127.0.0.1:5432/bench --reset".
-# Then the vote tallies (10^6 majority-judgment ballots, 10^5 Schulze ballots).
+# The benchmark with its budgets (tests/bench/run.py): the baseline app and CivicSanté under
+# gunicorn, loaded by wrk at 1, 16 and 64 clients, on SQLite then PostgreSQL when it answers;
+# writes bench/results.json. About 8 minutes on 2 cores. BENCH_ARGS="--seconds 3 --skip-postgres"
+# for a quicker look. wrk comes from Debian, installed like Chromium (as root, when missing).
 BENCH_ARGS ?=
-bench: install
-	$(BIN)/python -m tests.bench.bench_needs_list $(BENCH_ARGS)
-	$(BIN)/python -m tests.bench.bench_tally
-	$(BIN)/python -m tests.bench.bench_vote
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installation de wrk (Debian)…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk manque et je ne suis pas root : installez-le (apt-get install wrk)." >&2; exit 1; \
+	  fi; \
+	fi
+
+bench: install wrk
+	$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+
+# Finer looks at one area, in-process, with SQL statements per page (profiling aids).
+bench-needs: install
+	$(BIN)/python -m tests.bench.bench_needs_list
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
