@@ -557,28 +557,14 @@ SERVER_SECRET_KEY = "bench-not-secret"
 
 @contextmanager
 def gunicorn_server(database_url: str, workers: int) -> Iterator[int]:
-    """gunicorn serving the app on ``database_url`` in its production configuration, on a free
-    port of 127.0.0.1 (yielded); stopped on exit."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SERVER_SECRET_KEY,
-           "CIVICSANTE_ENV": "production", "RATELIMIT_ENABLED": "0", "SESSION_COOKIE_SECURE": "0"}
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], cwd=PROJECT_ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
+    """gunicorn serving the app on ``database_url`` in its production configuration
+    (``gunicorn.conf.py``, ``workers`` workers), on a free port of 127.0.0.1 (yielded)."""
+    from tests.bench.run import gunicorn
+
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": SERVER_SECRET_KEY, "CIVICSANTE_ENV": "production",
+           "RATELIMIT_ENABLED": "0", "SESSION_COOKIE_SECURE": "0", "WEB_CONCURRENCY": str(workers)}
+    with gunicorn("wsgi:app", env) as (port, _server):
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def measure_gunicorn(database_url: str, dataset: Dataset, requests: int, warmup: int,
