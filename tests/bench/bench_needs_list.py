@@ -39,8 +39,6 @@ import os
 import random
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
