@@ -29,6 +29,7 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(report)
     app.cli.add_command(backup_command)  # issue 7: verified backups and their restore
     app.cli.add_command(restore_command)
+    app.cli.add_command(db_analyze)
 
 
 @click.command("create-admin")
@@ -161,3 +162,16 @@ def restore_command(src: Path, yes: bool, check: bool) -> None:
     click.echo(backup.describe_rows(rows))
     if note:
         click.echo(note)
+
+
+@click.command("db-analyze")
+@with_appcontext
+def db_analyze() -> None:
+    """Refresh the query planner's statistics (ANALYZE). Run it after a large import, or weekly
+    from cron: without them SQLite may read a list through the wrong index (migration 0008)."""
+    from sqlalchemy import text
+
+    with write_intent():
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    click.echo("Statistiques de la base mises à jour.")
