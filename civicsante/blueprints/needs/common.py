@@ -27,7 +27,9 @@ from . import bp
 
 @bp.context_processor
 def _needs_context():
-    return {"status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS, "needs_policy": policy,
+    # Translated once per page, not once per need of the list (they are lazy strings).
+    return {"status_labels": {code: str(label) for code, label in STATUS_LABELS.items()},
+            "channel_labels": CHANNEL_LABELS, "needs_policy": policy,
             "takes_contributions": takes_contributions}
 
 

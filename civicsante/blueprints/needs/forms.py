@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from civicsante.blueprints.account.forms import _optional_int
-from civicsante.blueprints.forms import required
+from civicsante.blueprints.forms import LongSelect, required
 from civicsante.needs.models import CHANNEL_LABELS
 from civicsante.needs.search import SORTS
 from civicsante.needs.services import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
@@ -28,7 +28,8 @@ class NeedFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Words"), validators=[Optional()])
-    territory_id = SelectField(_l("Territory"), coerce=_optional_int, validate_choice=False)
+    territory_id = SelectField(_l("Territory"), coerce=_optional_int, validate_choice=False,
+                               widget=LongSelect())
     category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     sort = SelectField(_l("Sort"), choices=[(s, SORT_LABELS[s]) for s in SORTS], validate_choice=False)
@@ -40,7 +41,7 @@ class _NeedFields(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False,
                               validators=[required()])
     territory_id = SelectField(_l("Territory"), coerce=_optional_int, validate_choice=False,
-                               validators=[required()])
+                               widget=LongSelect(), validators=[required()])
     public_concerned = StringField(_l("People concerned"), validators=[Optional(), Length(max=200)])
 
 
