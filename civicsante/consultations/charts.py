@@ -9,6 +9,7 @@ chart's own units (its ``viewBox``); shares are fractions 0..1 and the templates
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Geometry of the horizontal charts (SVG user units).
 CHART_WIDTH = 600
@@ -61,6 +62,7 @@ def contrast_ratio(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@lru_cache(maxsize=256)
 def text_colour_on(fill: str) -> str:
     """Dark or white text, whichever contrasts more with ``fill``."""
     return INK if contrast_ratio(fill, INK) >= contrast_ratio(fill, WHITE) else WHITE
@@ -136,6 +138,7 @@ class Segment:
     count: int
     share: float       # of the priority's ballots, 0..1
     x: float           # SVG units
+    y: float           # the top of the priority's bar
     width: float
     fill: str
     text_fill: str
@@ -145,6 +148,10 @@ class Segment:
     def text_x(self) -> float:
         return self.x + self.width / 2
 
+    @property
+    def text_y(self) -> float:
+        return self.y + BAR_HEIGHT // 2 + 4   # the baseline of 12-unit text centred in the bar
+
 
 @dataclass
 class MeritRow:
@@ -153,6 +160,7 @@ class MeritRow:
     short_title: str
     rank: int
     total: int
+    profile: list[int]   # ballots per grade, worst to best, zeros included (the table's cells)
     segments: list[Segment]
     majority_grade: int | None
     majority_label: str | None
@@ -170,6 +178,24 @@ class MeritProfile:
     plot_left: float
     plot_width: float
     bar_height: int = BAR_HEIGHT
+    ink: str = INK       # the outlines and the dark labels (the drawing's default text colour)
+
+    @property
+    def grade_layers(self) -> list[tuple[str, list[Segment]]]:
+        """The segments of every bar grouped by grade, worst first, with the grade's fill: the
+        drawing states each fill once per grade rather than once per segment."""
+        return [(item["fill"], [s for row in self.rows for s in row.segments if s.grade == item["grade"]])
+                for item in self.legend]
+
+    @property
+    def labelled_segments(self) -> list[Segment]:
+        return [s for row in self.rows for s in row.segments if s.text]
+
+    @property
+    def outlines(self) -> str:
+        """One path drawing the frame of every bar."""
+        return "".join(f"M{self.plot_left:g} {row.bar_y:g}h{self.plot_width:g}v{self.bar_height:g}H{self.plot_left:g}z"
+                       for row in self.rows)
 
 
 def fits(text: str, width: float) -> bool:
@@ -181,9 +207,10 @@ def _default_percent(share: float) -> str:
 
 
 def segment_text(label: str, share: float, width: float, percent=_default_percent) -> str | None:
-    """The grade and its share where both fit, else the share alone, else nothing (the legend,
-    the segment's tooltip and the table still say it)."""
-    for text in (f"{label} {percent(share)}", percent(share)):
+    """The grade and its share where both fit, else the share alone, else nothing (the legend
+    and the table beside the chart still say it)."""
+    share_text = percent(share)
+    for text in (f"{label} {share_text}", share_text):
         if fits(text, width):
             return text
     return None
@@ -201,21 +228,22 @@ def merit_profile(result: dict, titles: dict[str, str], grade_labels: list[str],
         score = result["scores"][cid]
         profile = list(score["profile"])
         total = sum(profile)
+        top = TOP + i * ROW_HEIGHT
+        bar_y = top + TITLE_HEIGHT
         x = float(PLOT_LEFT)
         segments = []
         for grade, count in enumerate(profile):
             share = count / total if total else 0.0
             width = share * PLOT_WIDTH
-            segments.append(Segment(grade=grade, label=grade_labels[grade], count=count, share=share, x=x,
+            segments.append(Segment(grade=grade, label=grade_labels[grade], count=count, share=share, x=x, y=bar_y,
                                     width=width, fill=fills[grade], text_fill=text_colour_on(fills[grade]),
                                     text=segment_text(grade_labels[grade], share, width, percent)))
             x += width
         mg = score.get("majority_grade")
-        top = TOP + i * ROW_HEIGHT
         rows.append(MeritRow(id=cid, title=titles.get(cid, cid), short_title=short_title(titles.get(cid, cid)),
-                             rank=ranks[cid], total=total, segments=[s for s in segments if s.count],
+                             rank=ranks[cid], total=total, profile=profile, segments=[s for s in segments if s.count],
                              majority_grade=mg, majority_label=grade_labels[mg] if mg is not None else None,
-                             title_y=top + TITLE_HEIGHT - 6, bar_y=top + TITLE_HEIGHT))
+                             title_y=top + TITLE_HEIGHT - 6, bar_y=bar_y))
     legend = [{"grade": g, "label": label, "fill": fills[g], "text_fill": text_colour_on(fills[g])}
               for g, label in enumerate(grade_labels)]
     height = TOP + len(rows) * ROW_HEIGHT - ROW_GAP + BOTTOM

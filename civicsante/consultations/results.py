@@ -263,6 +263,12 @@ def results_for(consultation: Consultation, now: datetime | None = None) -> dict
     return json.loads(consultation.results_json)
 
 
+def stored_results(consultation: Consultation) -> dict | None:
+    """The results as last computed and stored, without counting anything (``refreshed`` is
+    what makes them fresh first)."""
+    return json.loads(consultation.results_json) if consultation.results_json else None
+
+
 def refreshed(consultation: Consultation) -> Consultation:
     """The consultation with its cached results fresh (``results_for``). Pages that show results
     are reads (a deferred BEGIN on SQLite, so readers never queue behind voters): the tally that
