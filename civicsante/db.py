@@ -7,7 +7,9 @@ later writes must upgrade its lock, and in WAL mode that upgrade fails at once w
 ``database is locked`` when another connection committed in between, whatever the busy timeout.
 Read-only HTTP requests (GET/HEAD/OPTIONS) keep a deferred ``BEGIN`` so readers never queue
 behind writers; code that writes during such a request wraps the work in ``write_intent()``
-before its first query.
+before its first query. A write view whose reads come first (``reads_first``: the ballot
+submission) also starts deferred, and its service calls ``take_write_lock`` once everything is
+read and checked, so the write lock is held only for its few inserts.
 """
 from __future__ import annotations
 
@@ -63,7 +65,38 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+        deferred = _read_only.get()
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        connection.info[_DEFERRED] = deferred
+        connection.info[_CHANGES_AT_BEGIN] = connection.connection.driver_connection.total_changes
+
+
+# Per pooled SQLite connection: whether its transaction began deferred, and the driver's count of
+# rows changed so far on the connection when it began (to tell that the transaction wrote nothing).
+_DEFERRED = "civicsante.deferred"
+_CHANGES_AT_BEGIN = "civicsante.changes_at_begin"
+
+
+def take_write_lock(session) -> None:
+    """Hold the write lock from now to the end of ``session``'s transaction.
+
+    On SQLite, a transaction that began deferred (a ``reads_first`` view) cannot simply go on to
+    write: upgrading its read snapshot fails at once when another connection committed since it
+    began. So its reads end here (COMMIT of a transaction that wrote nothing) and a
+    ``BEGIN IMMEDIATE`` on the same connection takes the lock, waiting for it like any writer.
+    What was read before is from the earlier snapshot: a write that depends on it must hold by a
+    constraint or a condition in the write itself (the ballot: the participation primary key, and
+    the vote dates in the INSERT … SELECT of that row).
+    A no-op on PostgreSQL and in a transaction that already holds the lock."""
+    connection = session.connection()
+    if not is_sqlite(connection.engine) or not connection.info.get(_DEFERRED):
+        return
+    if connection.connection.driver_connection.total_changes != connection.info[_CHANGES_AT_BEGIN]:
+        raise RuntimeError("take_write_lock: this deferred transaction has already written; "
+                           "committing its reads would commit that write early.")
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.info[_DEFERRED] = False
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -74,6 +107,14 @@ def writes_on_read(view):
     """Mark a view that writes during a GET (e.g. an audit row for reading a complaint), so its
     transaction starts with BEGIN IMMEDIATE on SQLite."""
     view.writes_on_read = True
+    return view
+
+
+def reads_first(view):
+    """Mark a POST view that reads and checks everything before it writes, so its transaction
+    starts with a deferred BEGIN on SQLite (readers and other such requests do not queue behind
+    it); its service calls ``take_write_lock`` just before the writes."""
+    view.reads_first = True
     return view
 
 

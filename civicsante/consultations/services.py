@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, String, cast, delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civicsante import audit, voting
@@ -20,6 +20,7 @@ from civicsante.accounts.models import User
 from civicsante.consultations import policy
 from civicsante.consultations.models import (
     ASSISTED,
+    DEFAULT_GRADE_LABELS,
     METHODS,
     MILESTONE_STATUSES,
     ONLINE,
@@ -41,7 +42,9 @@ from civicsante.consultations.models import (
     Participation,
     Priority,
     PriorityNeed,
+    new_ballot_id,
 )
+from civicsante.db import take_write_lock
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.needs.models import Need, Notification, Support
@@ -244,12 +247,21 @@ def candidates(consultation: Consultation) -> list[str]:
     return [p.candidate_id for p in consultation.priorities]
 
 
+def grade_count(consultation: Consultation) -> int:
+    """The number of grades of a majority-judgment consultation, without translating the
+    default labels (``Consultation.grade_labels`` does, which checking a ballot has no use for)."""
+    if consultation.grade_labels_json:
+        return len(json.loads(consultation.grade_labels_json))
+    return len(DEFAULT_GRADE_LABELS)
+
+
 def check_ballot(consultation: Consultation, ballot) -> None:
     """Refuse a ballot the tally would refuse (unknown priority, duplicate rank, points over
     the budget, grade out of range…), with a French message."""
+    options = ({"grades": grade_count(consultation)} if consultation.method == "majority_judgment"
+               else consultation.tally_options)
     try:
-        voting.aggregate(consultation.method, candidates(consultation), [ballot],
-                         **consultation.tally_options)
+        voting.aggregate(consultation.method, candidates(consultation), [ballot], **options)
     except voting.InvalidBallot as error:
         raise DomainError(_l("This ballot cannot be counted: %(reason)s", reason=error.reason),
                           "ballot") from None
@@ -279,22 +291,35 @@ def ballot_of(method: str, marks: dict[str, int]):
     return dict(sorted(marks.items(), key=lambda kv: int(kv[0])))
 
 
+def _ballot_row(consultation: Consultation, *, channel: str, voter: User | None = None,
+                batch_id: int | None = None, keep_voter: bool = False) -> dict:
+    """The ballot row's values (Core inserts: no ORM flush per ballot)."""
+    return {"id": new_ballot_id(), "consultation_id": consultation.id, "channel": channel,
+            "batch_id": batch_id, "voter_id": voter.id if voter is not None and keep_voter else None,
+            "territory_id": voter.home_territory_id if voter is not None else None,
+            "age_band": voter.age_band if voter is not None else None,
+            "updated_at": utcnow() if keep_voter else None}
+
+
+def _mark_rows(consultation: Consultation, ballot_id: str, ballot) -> list[dict]:
+    return [{"ballot_id": ballot_id, "priority_id": int(cid), "consultation_id": consultation.id,
+             "value": value} for cid, value in marks_of(consultation.method, ballot).items()]
+
+
 def _store_ballot(consultation: Consultation, ballot, *, channel: str, voter: User | None = None,
-                  batch_id: int | None = None, keep_voter: bool = False) -> Ballot:
-    row = Ballot(consultation_id=consultation.id, channel=channel, batch_id=batch_id,
-                 voter_id=voter.id if voter is not None and keep_voter else None,
-                 territory_id=voter.home_territory_id if voter is not None else None,
-                 age_band=voter.age_band if voter is not None else None,
-                 updated_at=utcnow() if keep_voter else None)
-    db.session.add(row)
-    db.session.flush()
-    _store_marks(consultation, row, ballot)
-    return row
+                  batch_id: int | None = None, keep_voter: bool = False) -> str:
+    """Store one ballot and its marks; answers the ballot's id."""
+    row = _ballot_row(consultation, channel=channel, voter=voter, batch_id=batch_id, keep_voter=keep_voter)
+    _insert_ballots([row], _mark_rows(consultation, row["id"], ballot))
+    return row["id"]
 
 
-def _store_marks(consultation: Consultation, row: Ballot, ballot) -> None:
-    db.session.add_all(BallotMark(ballot_id=row.id, priority_id=int(cid), consultation_id=consultation.id,
-                                  value=value) for cid, value in marks_of(consultation.method, ballot).items())
+def _insert_ballots(rows: list[dict], marks: list[dict]) -> None:
+    """One INSERT for the ballots and one executemany for their marks."""
+    if rows:
+        db.session.execute(insert(Ballot.__table__), rows)
+    if marks:
+        db.session.execute(insert(BallotMark.__table__), marks)
 
 
 def _receipt() -> str:
@@ -310,9 +335,14 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     transaction as the ballot, so two submissions at once give one ballot and a clean refusal.
     Secret: the ballot row has no voter, no time, a random id, and cannot be changed. Open: the
     voter may change their ballot until the close. ``entered_by``: a facilitator entering the
-    ballot on behalf of the named person (assisted), audit-logged."""
+    ballot on behalf of the named person (assisted), audit-logged.
+
+    Everything is read and checked first; the write lock (``take_write_lock``) is then held only
+    for the inserts, which re-check in SQL what a concurrent request may have changed since: the
+    participation primary key (one vote) and the vote dates (a close by hand)."""
     if entered_by is not None and not policy.can_manage(entered_by, consultation):
         raise NotAllowed(_l("You can only enter ballots for the consultations you run."))
+    now = now or utcnow()
     if consultation.phase(now) != VOTE:
         raise DomainError(_l("The vote is not open."))
     if not policy.is_eligible(voter, consultation):
@@ -321,29 +351,61 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     existing = db.session.get(Participation, (consultation.id, voter.id))
     if existing is not None:
         if consultation.secrecy == OPEN and entered_by is None and existing.channel == ONLINE:
-            return _change_open_ballot(consultation, voter, ballot, existing)
+            return _change_open_ballot(consultation, voter, ballot, existing, now)
         raise AlreadyVoted(_l("Your vote has already been recorded."))
     channel = ASSISTED if entered_by is not None else ONLINE
     participation = Participation(consultation_id=consultation.id, user_id=voter.id, channel=channel,
                                   entered_by_id=entered_by.id if entered_by else None, receipt=_receipt())
-    db.session.add(participation)
+    row = _ballot_row(consultation, channel=channel, voter=voter, keep_voter=consultation.secrecy == OPEN)
+    marks = _mark_rows(consultation, row["id"], ballot)
+    take_write_lock(db.session)
     try:
-        db.session.flush()
+        written = db.session.execute(_insert_participation_while_open(participation, now)).first()
     except IntegrityError:
         db.session.rollback()
         raise AlreadyVoted(_l("Your vote has already been recorded.")) from None
-    _store_ballot(consultation, ballot, channel=channel, voter=voter, keep_voter=consultation.secrecy == OPEN)
+    if written is None:
+        raise DomainError(_l("The vote is not open."))
+    _insert_ballots([row], marks)
     if entered_by is not None:
         audit.record(entered_by, "ballot.assisted", consultation, person_id=voter.id)
     return participation
 
 
-def _change_open_ballot(consultation: Consultation, voter: User, ballot, participation) -> Participation:
-    row = db.session.execute(select(Ballot).where(Ballot.consultation_id == consultation.id,
-                                                  Ballot.voter_id == voter.id)).scalar_one()
-    db.session.execute(delete(BallotMark).where(BallotMark.ballot_id == row.id))
-    _store_marks(consultation, row, ballot)
-    row.updated_at = utcnow()
+def _insert_participation_while_open(participation: Participation, now: datetime):
+    """INSERT the participation row only if the consultation's vote is still open at ``now``
+    (the same rule as ``Consultation.phase``), in the statement itself: no SELECT under the lock.
+    RETURNING tells whether the row was written (psycopg gives no rowcount for INSERT … SELECT)."""
+    def typed(value, type_):
+        return cast(literal(value), type_)  # PostgreSQL reads an untyped NULL selected as text
+
+    columns = ("consultation_id", "user_id", "channel", "entered_by_id", "receipt")
+    values = select(typed(participation.consultation_id, Integer()),
+                    typed(participation.user_id, Integer()), typed(participation.channel, String()),
+                    typed(participation.entered_by_id, Integer()),
+                    typed(participation.receipt, String())).where(
+        Consultation.id == participation.consultation_id, Consultation.vote_starts_at <= now,
+        Consultation.vote_ends_at > now)
+    table = Participation.__table__
+    return insert(table).from_select(columns, values).returning(table.c.user_id)
+
+
+def _change_open_ballot(consultation: Consultation, voter: User, ballot, participation,
+                        now: datetime) -> Participation:
+    """Replace the marks of the voter's open ballot, unless the vote closed since it was read."""
+    ballot_id = db.session.execute(select(Ballot.id).where(
+        Ballot.consultation_id == consultation.id, Ballot.voter_id == voter.id)).scalar_one()
+    marks = _mark_rows(consultation, ballot_id, ballot)
+    still_open = select(Consultation.id).where(Consultation.id == consultation.id,
+                                               Consultation.vote_ends_at > now).exists()
+    take_write_lock(db.session)
+    changed = db.session.execute(
+        update(Ballot).where(Ballot.id == ballot_id, still_open).values(updated_at=utcnow())
+        .returning(Ballot.id).execution_options(synchronize_session=False)).first()
+    if changed is None:
+        raise DomainError(_l("The vote is not open."))
+    db.session.execute(delete(BallotMark).where(BallotMark.ballot_id == ballot_id))
+    db.session.execute(insert(BallotMark.__table__), marks)
     return participation
 
 
@@ -436,9 +498,12 @@ def validate_paper_batch(batch: PaperBatch, by: User) -> int:
     if len(draft) != batch.declared_count:
         raise DomainError(_l("%(typed)s ballots typed for %(count)s declared: finish typing or correct "
                              "the batch.", typed=len(draft), count=batch.declared_count))
+    rows, marks = [], []
     for ballot in draft:
         check_ballot(consultation, ballot)
-        _store_ballot(consultation, ballot, channel=PAPER, batch_id=batch.id)
+        rows.append(_ballot_row(consultation, channel=PAPER, batch_id=batch.id))
+        marks.extend(_mark_rows(consultation, rows[-1]["id"], ballot))
+    _insert_ballots(rows, marks)
     batch.validated_at = utcnow()
     audit.record(by, "paper_batch.validate", batch, ballots=len(draft))
     return len(draft)

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from civicsante.consultations.models import RANKED_METHODS, Consultation
+from civicsante.consultations.services import grade_count
 
 
 @dataclass
@@ -100,7 +101,7 @@ def read_ballot(consultation: Consultation, formdata) -> BallotInput:
             read.errors["ballot"] = _("Give points to at least one priority.")
         read.ballot = points
     else:  # majority judgment: every priority gets a grade (an ungraded one would count as the worst)
-        grades = len(consultation.grade_labels)
+        grades = grade_count(consultation)
         graded: dict[str, int] = {}
         for cid in ids:
             text = (formdata.get(f"grade-{cid}") or "").strip()

@@ -31,6 +31,7 @@ from civicsante.consultations.models import (
     Consultation,
     Participation,
 )
+from civicsante.db import reads_first
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.needs.policy import facilitated_territory_paths
@@ -131,7 +132,11 @@ def _vote_closed(consultation: Consultation):
 
 def _already_voted(consultation: Consultation, message: str):
     flash(message, "info")
-    return redirect(url_for("consultations.receipt", consultation_id=consultation.id), 303)
+    return _to_receipt(consultation.id)
+
+
+def _to_receipt(consultation_id: int):
+    return redirect(url_for("consultations.receipt", consultation_id=consultation_id), 303)
 
 
 def _may_change(consultation: Consultation, participation) -> bool:
@@ -196,6 +201,7 @@ def vote(consultation_id: int):
 
 
 @bp.post("/consultations/<int:consultation_id>/vote/confirmer")
+@reads_first  # the write lock is taken by cast_ballot once the ballot is read and checked
 @login_required
 def confirm_vote(consultation_id: int):
     consultation = _voting_consultation(consultation_id)
@@ -204,13 +210,19 @@ def confirm_vote(consultation_id: int):
     read = read_ballot(consultation, request.form)
     if not read.ok:
         return _ballot_page(consultation, read.values, read.errors, 422)
-    changing = services.participation_of(consultation, current_user) is not None
+    # Only an open ballot can be changed; the message is translated before the commit, which
+    # expires the user the locale is read from.
+    changing = (consultation.secrecy == OPEN
+                and services.participation_of(consultation, current_user) is not None)
+    thanks = (_("Your ballot has been changed.") if changing
+              else _("Thank you, your vote is recorded."))
     try:
         services.cast_ballot(consultation, current_user, read.ballot)
         db.session.commit()
     except services.AlreadyVoted:
         db.session.rollback()
-        return _already_voted(consultation, _("Your vote had already been recorded."))
+        flash(_("Your vote had already been recorded."), "info")
+        return _to_receipt(consultation_id)
     except NotAllowed:
         db.session.rollback()
         return _not_eligible(consultation)
@@ -219,9 +231,8 @@ def confirm_vote(consultation_id: int):
         if consultation.phase() != VOTE:
             return _vote_closed(consultation)
         return _ballot_page(consultation, read.values, {error.field or "ballot": error.message}, 422)
-    flash(_("Your ballot has been changed.") if changing else _("Thank you, your vote is recorded."),
-          "success")
-    return redirect(url_for("consultations.receipt", consultation_id=consultation.id), 303)
+    flash(thanks, "success")
+    return _to_receipt(consultation_id)
 
 
 @bp.get("/consultations/<int:consultation_id>/recu")
