@@ -120,9 +120,10 @@ def reads_first(view):
 
 # Objects the migrations create that the models do not describe: the full-text search indexes of
 # needs (migration 0003) — SQLite's FTS5 table ``need_fts`` with its shadow tables ``need_fts_*``,
-# PostgreSQL's trigram GIN index. Alembic autogenerate and the models-match test skip them.
+# PostgreSQL's trigram GIN index — and SQLite's index of the needs' text by territory
+# (migration 0008). Alembic autogenerate and the models-match test skip them.
 DATABASE_ONLY_TABLES = frozenset({"need_fts"})
-DATABASE_ONLY_INDEXES = frozenset({"ix_need_search_text_trgm"})
+DATABASE_ONLY_INDEXES = frozenset({"ix_need_search_text_trgm", "ix_need_similar"})
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
