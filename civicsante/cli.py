@@ -169,9 +169,9 @@ def restore_command(src: Path, yes: bool, check: bool) -> None:
 def db_analyze() -> None:
     """Refresh the query planner's statistics (ANALYZE). Run it after a large import, or weekly
     from cron: without them SQLite may read a list through the wrong index (migration 0008)."""
-    from sqlalchemy import text
+    from civicsante.db import analyze
 
     with write_intent():
-        db.session.execute(text("ANALYZE"))
+        analyze(db.session.connection())
         db.session.commit()
     click.echo("Statistiques de la base mises à jour.")

@@ -126,6 +126,25 @@ DATABASE_ONLY_TABLES = frozenset({"need_fts"})
 DATABASE_ONLY_INDEXES = frozenset({"ix_need_search_text_trgm", "ix_need_similar"})
 
 
+def analyze(connection) -> None:
+    """Refresh the planner's statistics (ANALYZE) of every table but the full-text index's.
+
+    On SQLite the FTS5 shadow tables (``need_fts_*``) are left out, and any statistics they had
+    are removed: with them — "2 rows" in ``need_fts_data`` once analysed nearly empty — FTS5's own
+    statements during an insert pick worse plans, and adding 8,000 needs took 17 s instead of 4."""
+    if connection.dialect.name != "sqlite":
+        connection.exec_driver_sql("ANALYZE")
+        return
+    tables = [name for (name,) in connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        if include_name(name, "table", {})]
+    for name in tables:
+        connection.exec_driver_sql(f'ANALYZE "{name}"')
+    if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        for table in DATABASE_ONLY_TABLES:
+            connection.exec_driver_sql(f"DELETE FROM sqlite_stat1 WHERE tbl = '{table}' OR tbl LIKE '{table}_%'")
+
+
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     """Alembic ``include_name`` hook: False for the database-only objects above."""
     if type_ == "table" and name is not None:

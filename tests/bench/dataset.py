@@ -87,8 +87,10 @@ def build(database_url: str, seed: int = 2026) -> BenchData:
         else:
             # What `flask db-analyze` does after an import: the planner's statistics, without
             # which SQLite reads the needs list through the wrong index (migration 0008).
+            from civicsante.db import analyze
+
             with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+                analyze(conn)
         db.engine.dispose()
     data.seconds = time.perf_counter() - began
     return data
