@@ -81,6 +81,22 @@ BUDGETS_TEXT = {
 
 # Serving ----------------------------------------------------------------------------------------
 
+def wait_listening(port: int, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    """Return once 127.0.0.1:``port`` accepts connections; RuntimeError if ``process`` exits or
+    ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what} exited before listening") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen within {seconds:.0f} s") from None
+            time.sleep(0.02)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,15 +113,7 @@ def gunicorn(app_module: str, env: dict) -> Iterator[tuple[int, subprocess.Popen
     server = subprocess.Popen([str(binary), "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), app_module],
                               cwd=PROJECT_ROOT, env=full_env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"gunicorn ({app_module}) did not start") from None
-                time.sleep(0.2)
+        wait_listening(port, server, f"gunicorn ({app_module})")
         yield port, server
     finally:
         server.terminate()

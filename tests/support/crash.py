@@ -26,7 +26,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,15 +36,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.bench.run import free_port, wait_listening
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUEST_TIMEOUT_S = 20
 _ACKNOWLEDGEMENT = re.compile(r"^(?:https?://[^/]+)?/reclamations/mes-reclamations/(\d+)/accuse-reception$")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CrashServer:
@@ -85,15 +81,7 @@ class CrashServer:
                 env={**self._env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self.starts += 1
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert self.process.poll() is None, f"gunicorn exited: see {self.log}"
-                assert time.monotonic() < deadline, f"gunicorn did not listen within 60 s: see {self.log}"
-                time.sleep(0.02)
+        wait_listening(port, self.process, f"gunicorn (see {self.log})")
         self.port = port
 
     def workers(self) -> list[int]:
