@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
+from operator import itemgetter
 
 from .result import InvalidBallot, Result, tiers_by_cmp
 
@@ -38,12 +39,21 @@ def counts_from_ballots(candidates: Sequence[str], ballots: Iterable, *, grades=
 
 
 def _profile_of_plain_ballots(candidates: Sequence[str], ballots: list, g: int) -> dict | None:
-    """The merit profile counted one candidate at a time by C loops (``Counter`` on a column),
-    when every ballot is a plain dict of known candidates to int grades in range; None otherwise
-    (then ``_checked_profile`` finds the first bad ballot and says why). 10^6 ballots × 10
-    candidates: about 1 s instead of 2.5 s ballot by ballot."""
+    """The merit profile counted by C loops, when every ballot is a plain dict of known
+    candidates to int grades in range; None otherwise (then ``_checked_profile`` finds the first
+    bad ballot and says why).
+
+    When every ballot grades every candidate (the ballot form asks for all of them), the grades
+    are read in candidate order by one ``itemgetter`` per ballot into one byte string, and each
+    candidate's column is a slice of it: 10^6 ballots × 10 candidates in about 0.8 s. Otherwise
+    each candidate's column is gathered with ``dict.get`` (about 1.7 s)."""
     known = frozenset(candidates)
-    if ballots and (set(map(type, ballots)) != {dict} or not all(map(known.issuperset, ballots))):
+    if ballots and set(map(type, ballots)) != {dict}:
+        return None
+    n = len(candidates)
+    if ballots and 0 < n and g <= 256 and set(map(len, ballots)) == {n}:
+        return _profile_of_complete_ballots(candidates, ballots, g)
+    if ballots and not all(map(known.issuperset, ballots)):
         return None
     profile = {}
     for c in candidates:
@@ -64,6 +74,22 @@ def _profile_of_plain_ballots(candidates: Sequence[str], ballots: list, g: int) 
             return None
         profile[c] = [counted.get(grade, 0) for grade in range(g)]
     return profile
+
+
+def _profile_of_complete_ballots(candidates: Sequence[str], ballots: list, g: int) -> dict | None:
+    """Every ballot is a dict with as many keys as there are candidates: when ``itemgetter``
+    finds them all, its keys are exactly the candidates."""
+    n = len(candidates)
+    get = itemgetter(*candidates)
+    try:  # bytes() refuses floats, strings and what is out of 0..255
+        flat = bytes(chain.from_iterable(map(get, ballots)) if n > 1 else map(get, ballots))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if flat.translate(None, bytes(range(g))):  # a grade >= g is left after deleting 0..g-1
+        return None
+    if set(map(type, chain.from_iterable(map(dict.values, ballots)))) != {int}:
+        return None  # True would pass bytes() as 1
+    return {c: [flat[i::n].count(grade) for grade in range(g)] for i, c in enumerate(candidates)}
 
 
 def _checked_profile(candidates: Sequence[str], ballots: list, g: int) -> dict:

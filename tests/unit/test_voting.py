@@ -314,7 +314,7 @@ def test_library_is_pure():
     from civicsante import voting
 
     allowed = {"__future__", "argparse", "collections", "csv", "dataclasses", "fractions",
-               "functools", "itertools", "json", "sys", "typing"}
+               "functools", "itertools", "json", "operator", "sys", "typing"}
     for path in Path(voting.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
@@ -346,3 +346,32 @@ def test_majority_judgment_fast_count_refuses_what_the_checked_count_refuses():
         with pytest.raises(InvalidBallot) as raised:
             majority_judgment.counts_from_ballots(cands, [*ballots[:3], bad, *ballots[3:]])
         assert raised.value.index == index
+
+
+def test_majority_judgment_count_of_complete_ballots_matches_and_refuses_the_same():
+    """Ballots that grade every candidate are counted from one byte string in candidate order
+    (whatever each ballot's key order); the profile is the one counted ballot by ballot, and a
+    bad grade or a stranger's name still names the offending ballot."""
+    import random
+
+    from civicsante.voting import majority_judgment
+
+    rng = random.Random(11)
+    for cands in (["a", "b", "c"], ["seul"]):
+        ballots = [dict(rng.sample([(c, rng.randrange(7)) for c in cands], len(cands)))
+                   for _ in range(400)]
+        fast, n = majority_judgment.counts_from_ballots(cands, ballots)
+        assert n == 400
+        assert fast == majority_judgment._checked_profile(cands, ballots, 7)
+        first = cands[0]
+        for bad in ({first: True}, {first: 1.0}, {first: 7}, {first: -1}, {first: "2"}):
+            ballot = {**{c: 0 for c in cands}, **bad}
+            with pytest.raises(InvalidBallot) as raised:
+                majority_judgment.counts_from_ballots(cands, [*ballots[:5], ballot, *ballots[5:]])
+            assert raised.value.index == 5
+        stranger = {**{c: 0 for c in cands[1:]}, "z": 1}
+        with pytest.raises(InvalidBallot) as raised:
+            majority_judgment.counts_from_ballots(cands, [*ballots[:2], stranger, *ballots[2:]])
+        assert raised.value.index == 2
+    result = tally("majority_judgment", ["a", "b"], [{"a": 6, "b": 0}] * 3 + [{"b": 5, "a": 1}] * 2)
+    assert result.ranking == [["a"], ["b"]]
