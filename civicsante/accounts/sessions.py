@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from civicsante.accounts.models import User, UserSession
 from civicsante.extensions import db
@@ -35,9 +36,13 @@ def start_session(user: User, lifetime: timedelta, user_agent: str | None = None
 
 
 def load_session_user(key: str) -> User | None:
+    """The signed-in user of this request, with their home territory (eligibility to vote, the
+    needs form) in the same query; their roles are read only when the request asks (the menu of
+    a page does, a ballot or a support does not): one query less on every such POST."""
     row = db.session.execute(
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
+        .options(joinedload(User.home_territory), lazyload(User.roles))
         .where(UserSession.key_hash == _hash(key), UserSession.expires_at > utcnow(),
                User.deleted_at.is_(None))
     ).scalar_one_or_none()

@@ -348,11 +348,14 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     if not policy.is_eligible(voter, consultation):
         raise NotAllowed(_l("Only residents of the consultation's territory can vote."))
     check_ballot(consultation, ballot)
-    existing = db.session.get(Participation, (consultation.id, voter.id))
-    if existing is not None:
-        if consultation.secrecy == OPEN and entered_by is None and existing.channel == ONLINE:
-            return _change_open_ballot(consultation, voter, ballot, existing, now)
-        raise AlreadyVoted(_l("Your vote has already been recorded."))
+    if consultation.secrecy == OPEN and entered_by is None:  # an open ballot may be changed
+        existing = db.session.get(Participation, (consultation.id, voter.id))
+        if existing is not None:
+            if existing.channel == ONLINE:
+                return _change_open_ballot(consultation, voter, ballot, existing, now)
+            raise AlreadyVoted(_l("Your vote has already been recorded."))
+    # Otherwise a second vote is refused by the participation's primary key (IntegrityError
+    # below), without a query to look for it first.
     channel = ASSISTED if entered_by is not None else ONLINE
     participation = Participation(consultation_id=consultation.id, user_id=voter.id, channel=channel,
                                   entered_by_id=entered_by.id if entered_by else None, receipt=_receipt())
