@@ -30,9 +30,11 @@ class NeedFilterForm(FlaskForm):
     q = StringField(_l("Words"), validators=[Optional()])
     territory_id = SelectField(_l("Territory"), coerce=_optional_int, validate_choice=False,
                                widget=LongSelect())
-    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
-    status = SelectField(_l("Status"), validate_choice=False)
-    sort = SelectField(_l("Sort"), choices=[(s, SORT_LABELS[s]) for s in SORTS], validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False,
+                              widget=LongSelect())
+    status = SelectField(_l("Status"), validate_choice=False, widget=LongSelect())
+    sort = SelectField(_l("Sort"), choices=[(s, SORT_LABELS[s]) for s in SORTS], validate_choice=False,
+                       widget=LongSelect())
 
 
 class _NeedFields(FlaskForm):

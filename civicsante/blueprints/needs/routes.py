@@ -9,13 +9,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from civicsante.blueprints.forms import EmptyForm, form_status
 from civicsante.blueprints.rendering import paginate, render_page_or_partial
 from civicsante.errors import DomainError
 from civicsante.extensions import db, htmx
 from civicsante.needs import policy, services
-from civicsante.needs.models import FUSIONNE, STATUS_LABELS, STATUSES, Comment, StatusChange
+from civicsante.needs.models import FUSIONNE, STATUS_LABELS, STATUSES, Comment, Need, StatusChange
 from civicsante.needs.search import SORTS, filter_needs, similar_needs, visible_needs
 from civicsante.reference.services import territory_choices
 
@@ -50,7 +51,8 @@ def index():
     query = filter_needs(visible_needs(), territory_id=form.territory_id.data,
                          category_id=form.category_id.data, status=status,
                          q=(form.q.data or "").strip(), sort=sort)
-    page = paginate(query)
+    # The cards do not name the author: no join to the accounts (and their roles) for the list.
+    page = paginate(query.options(lazyload(Need.author)))
     supported = supported_among([n.id for n in page.items], current_user)
     return render_page_or_partial("needs/index.html", "needs/_results.html", form=form, page=page,
                                   supported=supported,
