@@ -154,3 +154,26 @@ def test_pages_are_in_french_by_default_and_in_english_on_request(client):
     assert '<html lang="en">' in page
     assert "Log in" in page and "Create an account" in page
     assert "Se connecter" not in page
+
+
+def test_the_request_translations_follow_force_locale_and_the_next_request(app):
+    """The translations are looked up once per request (civicsante.extensions._RequestDomain),
+    yet an e-mail written in its reader's language inside a French request is in that language,
+    the page goes on in French afterwards, and the next request in English is in English."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    label = lazy_gettext("Log in")
+    with app.test_request_context("/"):
+        assert gettext("Log in") == "Se connecter"
+        assert render_template_string("{{ _('Log in') }}") == "Se connecter"
+        with force_locale("en"):
+            assert gettext("Log in") == "Log in"
+            assert str(label) == "Log in"
+            assert render_template_string("{{ _('Log in') }}") == "Log in"
+        assert gettext("Log in") == "Se connecter"
+        assert str(label) == "Se connecter"
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert gettext("Log in") == "Log in"
+        assert render_template_string("{{ ngettext('%(num)s need', '%(num)s needs', 2) }}") == "2 needs"
