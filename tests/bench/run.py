@@ -65,7 +65,13 @@ PAGE_TITLES = {
 }
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/civicsante_bench"
 # Voters of the open consultation for the ballot runs at 1, 16 and 64 clients (disjoint slices).
-VOTER_SLICES = {1: (0, 2_000), 16: (2_000, 6_000), 64: (6_000, 10_000)}
+VOTER_SLICES = {1: (0, 2_000), 16: (2_000, 6_000), 64: (6_000, 9_500)}
+# Each warm-up runs at this many connections at least, so that every worker has served the page
+# (or cast a ballot) before it is measured: at 1 client, one worker could take every warm-up
+# request, and the other's first requests (its SQL statements compiled, its templates loaded,
+# about 140 ms the first time) would land in the measure of the unloaded latency.
+WARMUP_CLIENTS = 8
+WARMUP_VOTERS = (9_500, 10_000)
 
 BUDGETS_TEXT = {
     "ratio": "ratio ≥ 0,5 de la référence à 16 clients (page en lecture)",
@@ -164,7 +170,7 @@ def wrk(port: int, lines: list[str], clients: int, seconds: float, folder: Path,
 def load_page(port: int, lines: list[str], folder: Path, args) -> dict[str, dict]:
     out = {}
     for clients in CLIENTS:
-        wrk(port, lines, clients, args.warmup, folder)
+        wrk(port, lines, max(clients, WARMUP_CLIENTS), args.warmup, folder)
         figures = wrk(port, lines, clients, args.seconds, folder)
         figures.pop("statuses")
         out[str(clients)] = figures
@@ -238,7 +244,8 @@ def measure_baseline(folder: Path, args) -> dict:
     out: dict = {"page": {}, "vote": {}}
     with gunicorn("tests.bench.baseline_app:app", {"BASELINE_DATABASE": str(path)}) as (port, server):
         out["page"] = load_page(port, pages, folder, args)
-        offset = 0
+        warmup = wrk(port, votes, WARMUP_CLIENTS, args.warmup, folder, statuses=True)
+        offset = warmup["requests"] + 2 * WARMUP_CLIENTS
         for clients in CLIENTS:
             figures = wrk(port, votes[offset:], clients, args.seconds, folder, statuses=True)
             offset += figures["requests"] + 2 * clients
@@ -330,6 +337,7 @@ def measure_civicsante(kind: str, database_url: str, baseline: dict, folder: Pat
             print(f"  {PAGE_TITLES[name]} : " + ", ".join(
                 f"{c} client(s) {f['rps']:.0f}/s" for c, f in out["pages"][name].items()), flush=True)
         out["pages"]["bulletin"] = {}
+        wrk(port, ballot_lines(*WARMUP_VOTERS), WARMUP_CLIENTS, args.warmup, folder, statuses=True)
         for clients in CLIENTS:
             before = _participations(engine, data.open_id)
             figures = wrk(port, ballot_lines(*VOTER_SLICES[clients]), clients, args.seconds, folder, statuses=True)
