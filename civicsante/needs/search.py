@@ -24,6 +24,7 @@ import operator
 from functools import reduce
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, table
+from sqlalchemy.orm import lazyload
 
 from civicsante.extensions import db
 from civicsante.needs.models import FUSIONNE, Need
@@ -162,5 +163,8 @@ def similar_needs(text: str, territory_id: int | None, limit: int = 5) -> list[N
         query = (select(Need).join(candidates, candidates.c.id == Need.id)
                  .order_by(candidates.c.words_found.desc(),
                            func.word_similarity(" ".join(terms), Need.search_text).desc()))
-    query = query.order_by(Need.supports_count.desc(), Need.id.desc()).limit(limit)
+    # Suggestions name the need, its territory and its supports, not its author: no join to the
+    # accounts (and their roles) for them.
+    query = (query.order_by(Need.supports_count.desc(), Need.id.desc()).limit(limit)
+             .options(lazyload(Need.author)))
     return list(db.session.execute(query).scalars().all())
