@@ -124,10 +124,13 @@ def filter_needs(query: Select, *, territory_id: int | None = None, category_id:
     return query.order_by(Need.created_at.desc(), Need.id.desc())
 
 
-def similar_needs(text: str, territory_id: int | None, limit: int = 5) -> list[Need]:
+def similar_needs(text: str, territory_id: int | None, limit: int = 5, *,
+                  authors: bool = True) -> list[Need]:
     """Up to ``limit`` visible needs of the territory (and the territories around it: its
     parent's whole subtree) sharing words with ``text``: those containing the most of the typed
-    words first, then the closest by the database's relevance score, then the most supported."""
+    words first, then the closest by the database's relevance score, then the most supported.
+    With their authors loaded in the same query, unless ``authors=False`` (the suggestions
+    shown while a resident types a title name the need, its territory and its supports)."""
     terms = _terms(text)
     if not terms:
         return []
@@ -163,8 +166,7 @@ def similar_needs(text: str, territory_id: int | None, limit: int = 5) -> list[N
         query = (select(Need).join(candidates, candidates.c.id == Need.id)
                  .order_by(candidates.c.words_found.desc(),
                            func.word_similarity(" ".join(terms), Need.search_text).desc()))
-    # Suggestions name the need, its territory and its supports, not its author: no join to the
-    # accounts (and their roles) for them.
-    query = (query.order_by(Need.supports_count.desc(), Need.id.desc()).limit(limit)
-             .options(lazyload(Need.author)))
+    query = query.order_by(Need.supports_count.desc(), Need.id.desc()).limit(limit)
+    if not authors:  # no join to the accounts (and their roles) when nobody shows them
+        query = query.options(lazyload(Need.author))
     return list(db.session.execute(query).scalars().all())

@@ -235,3 +235,16 @@ def test_emptying_the_tables_empties_the_index(app, world):
             matches = db.session.execute(text(
                 "SELECT count(*) FROM need_fts WHERE need_fts MATCH '\"medecin\"'")).scalar_one()
             assert matches == 0
+
+
+def test_suggestions_while_typing_leave_the_authors_out(app, world):
+    """The suggestions name the need, its territory and its supports: without their authors, one
+    query (and no roles query) for them; an author read anyway is still found."""
+    for i in range(5):
+        _need(app, world.commune.id, f"Médecin absent {i}")
+    with app.app_context(), count_queries(app) as statements:
+        found = search.similar_needs("médecin", world.commune.id, authors=False)
+        labels = [(n.category.code, n.territory.name, n.supports_count) for n in found]
+    assert len(labels) == 5
+    assert len(statements) == 2, statements  # the territory, then the needs
+    assert not any("user_account" in s for s in statements)

@@ -106,7 +106,7 @@ def new():
     form = _need_form()
     if form.is_submitted() and form.validate() and form.confirmed.data != "1":
         # Without JavaScript, the similar needs come as a step before publishing.
-        similar = similar_needs(form.title.data, form.territory_id.data)
+        similar = similar_needs(form.title.data, form.territory_id.data, authors=False)
         if similar:
             return render_template("needs/new.html", form=form, similar=similar, confirming=True)
     created = {}
@@ -127,7 +127,7 @@ def similar():
     """Needs resembling the title being typed, in the territory and the territories around it."""
     title = (request.args.get("title") or "").strip()
     territory_id = request.args.get("territory_id", type=int)
-    needs = similar_needs(title, territory_id) if title else []
+    needs = similar_needs(title, territory_id, authors=False) if title else []
     return render_page_or_partial("needs/similar.html", "needs/_similar.html", similar=needs, title=title,
                                   territory_id=territory_id)
 
