@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from civicsante.accounts.models import User, UserSession
@@ -35,17 +35,22 @@ def start_session(user: User, lifetime: timedelta, user_agent: str | None = None
     return key
 
 
+# Built once: every request of a signed-in person runs it, and building the statement and its
+# cache key each time cost more than running it.
+_SESSION_USER = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .options(joinedload(User.home_territory), lazyload(User.roles))
+    .where(UserSession.key_hash == bindparam("key_hash"), UserSession.expires_at > bindparam("now"),
+           User.deleted_at.is_(None))
+)
+
+
 def load_session_user(key: str) -> User | None:
     """The signed-in user of this request, with their home territory (eligibility to vote, the
     needs form) in the same query; their roles are read only when the request asks (the menu of
     a page does, a ballot or a support does not): one query less on every such POST."""
-    row = db.session.execute(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .options(joinedload(User.home_territory), lazyload(User.roles))
-        .where(UserSession.key_hash == _hash(key), UserSession.expires_at > utcnow(),
-               User.deleted_at.is_(None))
-    ).scalar_one_or_none()
+    row = db.session.execute(_SESSION_USER, {"key_hash": _hash(key), "now": utcnow()}).scalar_one_or_none()
     if row is not None:
         row.session_key = key
     return row

@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, cast, delete, insert, literal, select, update
+from sqlalchemy import Integer, String, bindparam, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civicsante import audit, voting
@@ -363,7 +363,7 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     marks = _mark_rows(consultation, row["id"], ballot)
     take_write_lock(db.session)
     try:
-        written = db.session.execute(_insert_participation_while_open(participation, now)).first()
+        written = db.session.execute(*_insert_participation_while_open(participation, now)).first()
     except IntegrityError:
         db.session.rollback()
         raise AlreadyVoted(_l("Your vote has already been recorded.")) from None
@@ -375,22 +375,32 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     return participation
 
 
-def _insert_participation_while_open(participation: Participation, now: datetime):
+def _insert_participation_while_open_statement():
     """INSERT the participation row only if the consultation's vote is still open at ``now``
     (the same rule as ``Consultation.phase``), in the statement itself: no SELECT under the lock.
-    RETURNING tells whether the row was written (psycopg gives no rowcount for INSERT … SELECT)."""
-    def typed(value, type_):
-        return cast(literal(value), type_)  # PostgreSQL reads an untyped NULL selected as text
+    RETURNING tells whether the row was written (psycopg gives no rowcount for INSERT … SELECT).
+    Built once with bound parameters (every ballot runs it)."""
+    def typed(name, type_):
+        return cast(bindparam(name, type_=type_), type_)  # PostgreSQL reads an untyped NULL as text
 
     columns = ("consultation_id", "user_id", "channel", "entered_by_id", "receipt")
-    values = select(typed(participation.consultation_id, Integer()),
-                    typed(participation.user_id, Integer()), typed(participation.channel, String()),
-                    typed(participation.entered_by_id, Integer()),
-                    typed(participation.receipt, String())).where(
-        Consultation.id == participation.consultation_id, Consultation.vote_starts_at <= now,
-        Consultation.vote_ends_at > now)
+    values = select(*(typed(name, type_) for name, type_ in zip(
+        columns, (Integer(), Integer(), String(), Integer(), String()), strict=True))).where(
+        Consultation.id == bindparam("consultation_id"), Consultation.vote_starts_at <= bindparam("now"),
+        Consultation.vote_ends_at > bindparam("now"))
     table = Participation.__table__
     return insert(table).from_select(columns, values).returning(table.c.user_id)
+
+
+_INSERT_PARTICIPATION_WHILE_OPEN = _insert_participation_while_open_statement()
+
+
+def _insert_participation_while_open(participation: Participation, now: datetime):
+    """The statement and its values: ``session.execute(*_insert_participation_while_open(…))``."""
+    return _INSERT_PARTICIPATION_WHILE_OPEN, {
+        "consultation_id": participation.consultation_id, "user_id": participation.user_id,
+        "channel": participation.channel, "entered_by_id": participation.entered_by_id,
+        "receipt": participation.receipt, "now": now}
 
 
 def _change_open_ballot(consultation: Consultation, voter: User, ballot, participation,
