@@ -610,10 +610,26 @@ def print_results(title: str, results: list[Result]) -> None:
 
 # Running ----------------------------------------------------------------------------------------
 
+def _create_database_if_missing(plain_url: str) -> None:
+    """The bench's database is created on a fresh server (from the ``postgres`` database)."""
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(plain_url)
+    name = params.get("dbname")
+    if not name or name == "postgres":
+        return
+    with psycopg.connect(make_conninfo(**{**params, "dbname": "postgres"}), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def _prepare_postgres(url: str, reset: bool) -> str:
     import psycopg
 
     plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    _create_database_if_missing(plain)
     with psycopg.connect(plain, autocommit=True) as conn:
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
         if tables and not reset:
