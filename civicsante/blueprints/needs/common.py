@@ -2,7 +2,10 @@
 actions, the choices of the select boxes, and what every needs template may use."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from sqlalchemy import or_, select
 
 from civicsante.blueprints.forms import EmptyForm, submit
@@ -31,6 +34,41 @@ def _needs_context():
     return {"status_labels": {code: str(label) for code, label in STATUS_LABELS.items()},
             "channel_labels": CHANNEL_LABELS, "needs_policy": policy,
             "takes_contributions": takes_contributions}
+
+
+@dataclass(frozen=True, slots=True)
+class NeedCard:
+    """What a card of the needs list shows, as text."""
+
+    id: int
+    url: str
+    title: str
+    category: str
+    territory: str
+    status: str
+    status_label: str
+    created_at: str
+    supports: str
+    comments: str
+    supported: bool
+
+
+def need_cards(needs, supported: set[int]) -> list[NeedCard]:
+    """The cards of a page of the list, prepared in one pass: in the template, each function call
+    (a link, two plurals, a label, a date per card) went through Jinja's call machinery, which
+    cost more than the functions: 3 ms of a 25-card page, 0.3 ms here."""
+    from civicsante.jinja import date_filter
+
+    locale = str(get_locale())
+    detail = url_for("needs.detail", need_id=0).removesuffix("0")  # "…/besoins/" + id
+    statuses = {code: str(label) for code, label in STATUS_LABELS.items()}
+    return [NeedCard(
+        id=need.id, url=f"{detail}{need.id}", title=need.title, category=need.category.label(locale),
+        territory=need.territory.name, status=need.status, status_label=statuses[need.status],
+        created_at=date_filter(need.created_at),
+        supports=ngettext("%(num)s support", "%(num)s supports", need.supports_count),
+        comments=ngettext("%(num)s comment", "%(num)s comments", need.comments_count),
+        supported=need.id in supported) for need in needs]
 
 
 def load_need(need_id: int) -> Need:

@@ -28,6 +28,7 @@ from .common import (
     forbidden_when_not_allowed,
     load_comment,
     load_need,
+    need_cards,
     one_click,
     supported_among,
 )
@@ -55,7 +56,7 @@ def index():
     page = paginate(query.options(lazyload(Need.author)))
     supported = supported_among([n.id for n in page.items], current_user)
     return render_page_or_partial("needs/index.html", "needs/_results.html", form=form, page=page,
-                                  supported=supported,
+                                  cards=need_cards(page.items, supported),
                                   can_moderate_somewhere=bool(policy.facilitated_territory_paths(current_user)))
 
 
