@@ -314,12 +314,16 @@ def _store_ballot(consultation: Consultation, ballot, *, channel: str, voter: Us
     return row["id"]
 
 
+_INSERT_BALLOT = insert(Ballot.__table__)
+_INSERT_MARKS = insert(BallotMark.__table__)
+
+
 def _insert_ballots(rows: list[dict], marks: list[dict]) -> None:
     """One INSERT for the ballots and one executemany for their marks."""
-    if rows:
-        db.session.execute(insert(Ballot.__table__), rows)
+    if rows:  # one row: a plain execute (a list goes through executemany)
+        db.session.execute(_INSERT_BALLOT, rows[0] if len(rows) == 1 else rows)
     if marks:
-        db.session.execute(insert(BallotMark.__table__), marks)
+        db.session.execute(_INSERT_MARKS, marks)
 
 
 def _receipt() -> str:
