@@ -71,6 +71,9 @@ VOTER_SLICES = {1: (0, 2_000), 16: (2_000, 6_000), 64: (6_000, 9_500)}
 # request, and the other's first requests (its SQL statements compiled, its templates loaded,
 # about 140 ms the first time) would land in the measure of the unloaded latency.
 WARMUP_CLIENTS = 8
+# The ratio budgets' level: there, each CivicSanté figure is divided by a baseline figure taken
+# just before it (class Baseline); at 1 and 64 clients, by the baseline's first measure.
+PAIRED_CLIENTS = 16
 WARMUP_VOTERS = (9_500, 10_000)
 
 BUDGETS_TEXT = {
@@ -233,28 +236,60 @@ def measure_tallies() -> dict:
 
 # The baseline -----------------------------------------------------------------------------------
 
-def measure_baseline(folder: Path, args) -> dict:
-    from tests.bench import baseline_app
+class Baseline:
+    """The baseline app under gunicorn for the whole run.
 
-    path = folder / "baseline.sqlite3"
-    baseline_app.fill(str(path))
-    pages = [request_line("GET", f"/idees?page={p}") for p in (3,)]
-    votes = [request_line("POST", f"/idees/{1 + v % baseline_app.IDEAS}/vote", body=f"voter={10_000_000 + v}")
-             for v in range(200_000)]
-    out: dict = {"page": {}, "vote": {}}
-    with gunicorn("tests.bench.baseline_app:app", {"BASELINE_DATABASE": str(path)}) as (port, server):
-        out["page"] = load_page(port, pages, folder, args)
+    Its full measure comes first (``measure``); then every CivicSanté measure at 16 clients —
+    the level of the ratio budget — is paired with a baseline measure taken just before it
+    (``page``, ``vote``): this machine is a shared VM whose speed drifts by a third over a few
+    minutes, and a ratio of two figures taken minutes apart measured that drift as much as the
+    app (two runs an hour apart gave 0.39 and 0.27 for the needs list, and 0.45 and 0.33 for
+    the ballots, with the same code). Its two workers idle while CivicSanté is measured."""
+
+    def __init__(self, folder: Path, args):
+        from tests.bench import baseline_app
+
+        self.folder, self.args = folder, args
+        self.path = folder / "baseline.sqlite3"
+        baseline_app.fill(str(self.path))
+        self.pages = [request_line("GET", f"/idees?page={p}") for p in (3,)]
+        self.votes = [request_line("POST", f"/idees/{1 + v % baseline_app.IDEAS}/vote",
+                                   body=f"voter={10_000_000 + v}") for v in range(400_000)]
+        self.offset = 0
+        self._server = None
+
+    def __enter__(self) -> Baseline:
+        self._server = gunicorn("tests.bench.baseline_app:app", {"BASELINE_DATABASE": str(self.path)})
+        self.port, self.process = self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._server.__exit__(*exc)
+
+    def page(self, clients: int) -> dict:
+        wrk(self.port, self.pages, max(clients, WARMUP_CLIENTS), self.args.warmup, self.folder)
+        figures = wrk(self.port, self.pages, clients, self.args.seconds, self.folder)
+        figures.pop("statuses")
+        return figures
+
+    def vote(self, clients: int, seconds: float | None = None) -> dict:
         # wrk's threads take every other line and need not send as many requests each: a run of
         # r requests used lines up to 2 r at most, so the next run starts past them (a vote sent
         # twice would answer 409 and count as an error of the baseline).
-        warmup = wrk(port, votes, WARMUP_CLIENTS, args.warmup, folder, statuses=True)
-        offset = 2 * (warmup["requests"] + WARMUP_CLIENTS)
+        if len(self.votes) - self.offset < 50_000:
+            raise RuntimeError("the baseline ran out of distinct voters")
+        figures = wrk(self.port, self.votes[self.offset:], clients, seconds or self.args.seconds, self.folder,
+                      statuses=True)
+        self.offset += 2 * (figures["requests"] + clients)
+        return figures
+
+    def measure(self) -> dict:
+        out: dict = {"page": load_page(self.port, self.pages, self.folder, self.args), "vote": {}}
+        self.vote(WARMUP_CLIENTS, self.args.warmup)
         for clients in CLIENTS:
-            figures = wrk(port, votes[offset:], clients, args.seconds, folder, statuses=True)
-            offset += 2 * (figures["requests"] + clients)
-            out["vote"][str(clients)] = figures
-        out["worker_rss_mb"] = round(max(map(rss_mb, worker_pids(server.pid))), 1)
-    return out
+            out["vote"][str(clients)] = self.vote(clients)
+        out["worker_rss_mb"] = round(max(map(rss_mb, worker_pids(self.process.pid))), 1)
+        return out
 
 
 # CivicSanté -------------------------------------------------------------------------------------
@@ -296,7 +331,8 @@ def _dataset(kind: str, database_url: str, args):
     return data
 
 
-def measure_civicsante(kind: str, database_url: str, baseline: dict, folder: Path, args) -> dict:
+def measure_civicsante(kind: str, database_url: str, baseline: Baseline, baseline_figures: dict,
+                       folder: Path, args) -> dict:
     from tests.bench import dataset
     from tests.bench.bench_needs_list import SERVER_SECRET_KEY
     from tests.bench.bench_vote import signed_requests
@@ -333,15 +369,19 @@ def measure_civicsante(kind: str, database_url: str, baseline: dict, folder: Pat
         for name in READ_PAGES:
             first = lines[name][0].split("\t")
             out["page_bytes"][name] = page_bytes(port, first[1], htmx=first[4] == "1")
+            paired = baseline.page(PAIRED_CLIENTS)
             out["pages"][name] = load_page(port, lines[name], folder, args)
             for clients, figures in out["pages"][name].items():
-                figures["baseline_rps"] = baseline["page"][clients]["rps"]
+                reference = paired if clients == str(PAIRED_CLIENTS) else baseline_figures["page"][clients]
+                figures["baseline_rps"] = reference["rps"]
                 figures["ratio"] = _ratio(figures["rps"], figures["baseline_rps"])
             print(f"  {PAGE_TITLES[name]} : " + ", ".join(
                 f"{c} client(s) {f['rps']:.0f}/s" for c, f in out["pages"][name].items()), flush=True)
         out["pages"]["bulletin"] = {}
         wrk(port, ballot_lines(*WARMUP_VOTERS), WARMUP_CLIENTS, args.warmup, folder, statuses=True)
         for clients in CLIENTS:
+            reference = (baseline.vote(clients) if clients == PAIRED_CLIENTS
+                         else baseline_figures["vote"][str(clients)])
             before = _participations(engine, data.open_id)
             figures = wrk(port, ballot_lines(*VOTER_SLICES[clients]), clients, args.seconds, folder, statuses=True)
             recorded = _participations(engine, data.open_id) - before
@@ -349,7 +389,7 @@ def measure_civicsante(kind: str, database_url: str, baseline: dict, folder: Pat
             figures["ballots_recorded"] = recorded
             # A 303 for a voter already counted would mean the slice of voters ran out.
             figures["errors"] += max(0, acknowledged - recorded)
-            figures["baseline_rps"] = baseline["vote"][str(clients)]["rps"]
+            figures["baseline_rps"] = reference["rps"]
             figures["ratio"] = _ratio(figures["rps"], figures["baseline_rps"])
             figures.pop("statuses")
             out["pages"]["bulletin"][str(clients)] = figures
@@ -358,7 +398,7 @@ def measure_civicsante(kind: str, database_url: str, baseline: dict, folder: Pat
         out["worker_rss_mb"] = round(max(map(rss_mb, worker_pids(server.pid))), 1)
     engine.dispose()
     out["ballots_per_s"] = out["pages"]["bulletin"]["16"]["rps"]
-    out["baseline_ballots_per_s"] = baseline["vote"]["16"]["rps"]
+    out["baseline_ballots_per_s"] = out["pages"]["bulletin"][str(PAIRED_CLIENTS)]["baseline_rps"]
     return out
 
 
@@ -477,14 +517,16 @@ def main(argv: list[str] | None = None) -> int:
         print("… dépouillements", flush=True)
         results["tally_s"] = measure_tallies()
         print("… référence", flush=True)
-        results["baseline"] = measure_baseline(folder, args)
-        run = {"sqlite": measure_civicsante("sqlite", f"sqlite:///{folder / 'civicsante.sqlite3'}",
-                                            results["baseline"], folder, args)}
-        if not args.skip_postgres and postgres_answers(args.postgres_url):
-            ensure_database(args.postgres_url)
-            run["postgresql"] = measure_civicsante("postgresql", args.postgres_url, results["baseline"], folder, args)
-        elif not args.skip_postgres:
-            print(f"PostgreSQL ne répond pas ({args.postgres_url}) : SQLite seulement")
+        with Baseline(folder, args) as baseline:
+            results["baseline"] = baseline.measure()
+            run = {"sqlite": measure_civicsante("sqlite", f"sqlite:///{folder / 'civicsante.sqlite3'}",
+                                                baseline, results["baseline"], folder, args)}
+            if not args.skip_postgres and postgres_answers(args.postgres_url):
+                ensure_database(args.postgres_url)
+                run["postgresql"] = measure_civicsante("postgresql", args.postgres_url, baseline,
+                                                       results["baseline"], folder, args)
+            elif not args.skip_postgres:
+                print(f"PostgreSQL ne répond pas ({args.postgres_url}) : SQLite seulement")
         # The shape asked for: SQLite (the embedded default) at the top, PostgreSQL beside it.
         sqlite_run = run["sqlite"]
         results.update({"pages": sqlite_run["pages"], "ballots_per_s": sqlite_run["ballots_per_s"],
