@@ -23,7 +23,7 @@ from __future__ import annotations
 import operator
 from functools import reduce
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Select, and_, any_, case, func, literal_column, or_, select, table
 from sqlalchemy.orm import lazyload
 
 from civicsante.extensions import db
@@ -156,6 +156,12 @@ def similar_needs(text: str, territory_id: int | None, limit: int = 5, *,
                  # bm25 is negative: the lower, the better the match.
                  .order_by(words_found.desc(), ranked.c.score))
     else:
+        if territory is not None:
+            # "= ANY(ARRAY(subquery))" rather than "IN (subquery)": PostgreSQL then ANDs the
+            # territory index with the trigram index, and reads only the matches around the
+            # territory (544 rows for a 4-word title) instead of every match in the country
+            # (5,059 rows, 3,441 heap blocks): 20 ms -> 10 ms (EXPLAIN ANALYZE, bench data).
+            scope = [Need.territory_id == any_(func.array(_inside(_parent_path(territory)).scalar_subquery()))]
         # word_similarity (how well the typed words match some stretch of the need's text, so a
         # long description does not dilute the score as with similarity()) costs too much to
         # compute on thousands of rows for a common word: only on the best candidates.
