@@ -12,6 +12,7 @@ from civicsante.blueprints.forms import EmptyForm, submit
 from civicsante.blueprints.main.routes import safe_next
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
+from civicsante.jinja import date_filter
 from civicsante.needs import policy
 from civicsante.needs.models import (
     CHANNEL_LABELS,
@@ -28,10 +29,14 @@ from civicsante.reference.models import TERRITORY_KIND_LABELS, Territory
 from . import bp
 
 
+def _status_labels() -> dict[str, str]:
+    # Translated once per page, not once per need of the list (they are lazy strings).
+    return {code: str(label) for code, label in STATUS_LABELS.items()}
+
+
 @bp.context_processor
 def _needs_context():
-    # Translated once per page, not once per need of the list (they are lazy strings).
-    return {"status_labels": {code: str(label) for code, label in STATUS_LABELS.items()},
+    return {"status_labels": _status_labels(),
             "channel_labels": CHANNEL_LABELS, "needs_policy": policy,
             "takes_contributions": takes_contributions}
 
@@ -40,7 +45,6 @@ def _needs_context():
 class NeedCard:
     """What a card of the needs list shows, as text."""
 
-    id: int
     url: str
     title: str
     category: str
@@ -57,13 +61,11 @@ def need_cards(needs, supported: set[int]) -> list[NeedCard]:
     """The cards of a page of the list, prepared in one pass: in the template, each function call
     (a link, two plurals, a label, a date per card) went through Jinja's call machinery, which
     cost more than the functions: 3 ms of a 25-card page, 0.3 ms here."""
-    from civicsante.jinja import date_filter
-
     locale = str(get_locale())
     detail = url_for("needs.detail", need_id=0).removesuffix("0")  # "…/besoins/" + id
-    statuses = {code: str(label) for code, label in STATUS_LABELS.items()}
+    statuses = _status_labels()
     return [NeedCard(
-        id=need.id, url=f"{detail}{need.id}", title=need.title, category=need.category.label(locale),
+        url=f"{detail}{need.id}", title=need.title, category=need.category.label(locale),
         territory=need.territory.name, status=need.status, status_label=statuses[need.status],
         created_at=date_filter(need.created_at),
         supports=ngettext("%(num)s support", "%(num)s supports", need.supports_count),
