@@ -1,6 +1,7 @@
 """Imports every model so the metadata (and Alembic's autogenerate) sees all tables."""
 from civicsante.accounts.models import RoleAssignment, User, UserSession  # noqa: F401
 from civicsante.audit import AuditEntry  # noqa: F401
+from civicsante.cache import DataGeneration  # noqa: F401
 from civicsante.needs.models import (  # noqa: F401
     AbuseReport,
     Comment,

@@ -1,6 +1,9 @@
 """One way for every route to answer htmx requests (DESIGN.md §7)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import current_app, render_template
 from sqlalchemy import or_
 
@@ -29,3 +32,27 @@ def search(query, q: str, *columns):
 
 def paginate(query, per_page: int | None = None):
     return db.paginate(query, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PageOf:
+    """A page of a list as the pagination macro reads it, without the query and the session
+    behind it: what a kept copy of the page holds (civicsante/cache.py)."""
+
+    items: tuple
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    has_prev: bool
+    has_next: bool
+    prev_num: int | None
+    next_num: int | None
+
+    @classmethod
+    def of(cls, pagination, items: tuple[Any, ...]) -> PageOf:
+        """``pagination``'s page, with ``items`` in place of the rows it loaded."""
+        return cls(items=items, page=pagination.page, per_page=pagination.per_page,
+                   total=pagination.total, pages=pagination.pages, has_prev=pagination.has_prev,
+                   has_next=pagination.has_next, prev_num=pagination.prev_num,
+                   next_num=pagination.next_num)

@@ -47,7 +47,9 @@ _fts_table = literal_column("need_fts")
 STOP_WORDS = frozenset(["les", "des", "une", "aux", "par", "pour", "sur", "sous", "dans", "avec", "chez", "entre", "vers", "pas", "plus", "moins", "tres", "trop", "peu", "que", "qui", "quoi", "dont", "est", "sont", "ont", "etait", "etre", "avoir", "fait", "faire", "nous", "vous", "ils", "elle", "elles", "leur", "leurs", "notre", "nos", "votre", "vos", "mon", "ton", "son", "mes", "tes", "ses", "cette", "ces", "cet", "celui", "celle", "mais", "donc", "car", "comme", "tout", "tous", "toute", "toutes", "aussi", "encore", "depuis", "quand", "alors", "ici"])
 
 
-def _terms(text: str) -> list[str]:
+def search_terms(text: str) -> list[str]:
+    """The words of ``text`` a search looks for: normalised, 3 letters or more, no stop word,
+    each once, at most MAX_TERMS."""
     # Words of 3 letters or more: shorter ones ("de", "la") match everything.
     words = [w for w in normalise_for_search(text).split() if len(w) >= 3 and w not in STOP_WORDS]
     return list(dict.fromkeys(words))[:MAX_TERMS]
@@ -124,7 +126,7 @@ def filter_needs(query: Select, *, territory_id: int | None = None, category_id:
         query = query.where(Need.category_id == category_id)
     if status:
         query = query.where(Need.status == status)
-    terms = _terms(q or "")
+    terms = search_terms(q or "")
     if terms:
         if _sqlite():
             matching = select(_fts_rowid).select_from(_fts).where(_fts_match(terms, "AND"))
@@ -143,7 +145,7 @@ def similar_needs(text: str, territory_id: int | None, limit: int = 5, *,
     words first, then the closest by the database's relevance score, then the most supported.
     With their authors loaded in the same query, unless ``authors=False`` (the suggestions
     shown while a resident types a title name the need, its territory and its supports)."""
-    terms = _terms(text)
+    terms = search_terms(text)
     if not terms:
         return []
     territory = db.session.get(Territory, territory_id) if territory_id else None

@@ -7,8 +7,6 @@ import hashlib
 import io
 import json
 import re
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
 
@@ -20,6 +18,7 @@ from markupsafe import Markup
 
 from civicsante.blueprints.account.forms import AGE_BAND_LABELS
 from civicsante.blueprints.rendering import render_page_or_partial
+from civicsante.cache import KeptCopies
 from civicsante.consultations import charts, policy
 from civicsante.consultations import results as tally
 from civicsante.consultations.models import (
@@ -124,7 +123,7 @@ def _with_fresh_cache(consultation_id: int) -> Consultation:
     return tally.refreshed(_load(consultation_id))
 
 
-class RenderedRegions:
+class RenderedRegions(KeptCopies):
     """The results region's HTML, kept in this worker process and keyed on everything it is
     drawn from, so that the same figures are not drawn again for every visitor (drawing them
     is most of the page's time: 70 segments and their figures for 10 priorities and 7 grades).
@@ -143,26 +142,7 @@ class RenderedRegions:
     no figure, whatever was kept before."""
 
     def __init__(self, size: int = REGION_CACHE_SIZE):
-        self.size = size
-        self._entries: OrderedDict[tuple, Markup] = OrderedDict()
-        self._lock = threading.Lock()  # gthread workers serve requests in several threads
-
-    def get(self, key: tuple) -> Markup | None:
-        with self._lock:
-            html = self._entries.get(key)
-            if html is not None:
-                self._entries.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: Markup) -> None:
-        with self._lock:
-            self._entries[key] = html
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(size)
 
 
 def rendered_regions() -> RenderedRegions:

@@ -10,10 +10,12 @@ from sqlalchemy import or_, select
 
 from civicsante.blueprints.forms import EmptyForm, submit
 from civicsante.blueprints.main.routes import safe_next
+from civicsante.cache import NEEDS, generation, kept, kept_copies
 from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.jinja import date_filter
 from civicsante.needs import policy
+from civicsante.needs.search import search_terms, similar_needs
 from civicsante.needs.models import (
     CHANNEL_LABELS,
     FUSIONNE,
@@ -43,8 +45,10 @@ def _needs_context():
 
 @dataclass(frozen=True, slots=True)
 class NeedCard:
-    """What a card of the needs list shows, as text."""
+    """What a card of the needs list shows, as text: the same for every visitor (whether the
+    visitor supports the need is looked up apart), so that a page of cards may be kept."""
 
+    id: int
     url: str
     title: str
     category: str
@@ -54,23 +58,53 @@ class NeedCard:
     created_at: str
     supports: str
     comments: str
-    supported: bool
 
 
-def need_cards(needs, supported: set[int]) -> list[NeedCard]:
+def need_cards(needs) -> tuple[NeedCard, ...]:
     """The cards of a page of the list, prepared in one pass: in the template, each function call
     (a link, two plurals, a label, a date per card) went through Jinja's call machinery, which
     cost more than the functions: 3 ms of a 25-card page, 0.3 ms here."""
     locale = str(get_locale())
     detail = url_for("needs.detail", need_id=0).removesuffix("0")  # "…/besoins/" + id
     statuses = _status_labels()
-    return [NeedCard(
-        url=f"{detail}{need.id}", title=need.title, category=need.category.label(locale),
+    return tuple(NeedCard(
+        id=need.id, url=f"{detail}{need.id}", title=need.title, category=need.category.label(locale),
         territory=need.territory.name, status=need.status, status_label=statuses[need.status],
         created_at=date_filter(need.created_at),
         supports=ngettext("%(num)s support", "%(num)s supports", need.supports_count),
-        comments=ngettext("%(num)s comment", "%(num)s comments", need.comments_count),
-        supported=need.id in supported) for need in needs]
+        comments=ngettext("%(num)s comment", "%(num)s comments", need.comments_count))
+        for need in needs)
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarCard:
+    """A similar need as the suggestions name it: the same for every visitor, so it may be kept."""
+
+    id: int
+    title: str
+    territory_name: str
+    supports_count: int
+
+
+# Similar needs, pages of the list and the select boxes' choices kept per worker
+# (civicsante/cache.py): a few hundred entries of 1 to 30 kB.
+KEPT_NEEDS = 512
+
+
+def similar_cards(title: str, territory_id: int | None) -> tuple[SimilarCard, ...]:
+    """The similar needs shown while a title is typed (and before publishing, without
+    JavaScript), kept per typed words and territory until a need, a category or a territory
+    changes."""
+    terms = search_terms(title)
+    if not terms:
+        return ()
+
+    def find() -> tuple[SimilarCard, ...]:
+        return tuple(SimilarCard(id=n.id, title=n.title, territory_name=n.territory.name,
+                                 supports_count=n.supports_count)
+                     for n in similar_needs(title, territory_id, authors=False))
+
+    return kept(kept_copies(NEEDS, KEPT_NEEDS), generation(NEEDS), ("similar", tuple(terms), territory_id), find)
 
 
 def load_need(need_id: int) -> Need:

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from civicsante.blueprints.forms import EmptyForm, form_status
-from civicsante.blueprints.rendering import paginate, render_page_or_partial
+from civicsante.blueprints.rendering import PageOf, paginate, render_page_or_partial
+from civicsante.cache import NEEDS, generation, kept, kept_copies
 from civicsante.errors import DomainError
 from civicsante.extensions import db, htmx
 from civicsante.needs import policy, services
 from civicsante.needs.models import FUSIONNE, STATUS_LABELS, STATUSES, Comment, Need, StatusChange
-from civicsante.needs.search import SORTS, filter_needs, similar_needs, visible_needs
+from civicsante.needs.search import SORTS, filter_needs, visible_needs
 from civicsante.reference.services import territory_choices
 
 from . import bp
@@ -28,8 +29,10 @@ from .common import (
     forbidden_when_not_allowed,
     load_comment,
     load_need,
+    KEPT_NEEDS,
     need_cards,
     one_click,
+    similar_cards,
     supported_among,
 )
 from .forms import CommentForm, NeedFilterForm, NeedForm, ReportForm
@@ -42,21 +45,31 @@ MAX_MERGE_HOPS = 10
 
 @bp.get("/besoins")
 def index():
+    locale = str(get_locale())
+    version = generation(NEEDS)  # the same for everything kept below: one read
+    store = kept_copies(NEEDS, KEPT_NEEDS)
     form = NeedFilterForm(formdata=request.args)
-    form.territory_id.choices = [("", _("All territories"))] + territory_choices()
-    form.category_id.choices = [("", _("All categories"))] + category_choices(str(get_locale()))
+    form.territory_id.choices = [("", _("All territories"))] + kept(
+        store, version, ("territories", locale), territory_choices)
+    form.category_id.choices = [("", _("All categories"))] + kept(
+        store, version, ("categories", locale), lambda: category_choices(locale))
     # Merged needs never appear in the list: they live on in the need they were merged into.
     form.status.choices = [("", _("All statuses"))] + [(s, STATUS_LABELS[s]) for s in STATUSES if s != FUSIONNE]
-    status = form.status.data if form.status.data in STATUSES else None
-    sort = form.sort.data if form.sort.data in SORTS else "recent"
-    query = filter_needs(visible_needs(), territory_id=form.territory_id.data,
-                         category_id=form.category_id.data, status=status,
-                         q=(form.q.data or "").strip(), sort=sort)
-    # The cards do not name the author: no join to the accounts (and their roles) for the list.
-    page = paginate(query.options(lazyload(Need.author)))
-    supported = supported_among([n.id for n in page.items], current_user)
+    filters = dict(territory_id=form.territory_id.data, category_id=form.category_id.data,
+                   status=form.status.data if form.status.data in STATUSES else None,
+                   q=(form.q.data or "").strip(), sort=form.sort.data if form.sort.data in SORTS else "recent")
+
+    def list_page() -> PageOf:
+        # The cards do not name the author: no join to the accounts (and their roles).
+        page = paginate(filter_needs(visible_needs(), **filters).options(lazyload(Need.author)))
+        return PageOf.of(page, need_cards(page.items))
+
+    # What paginate reads from the request is in the key as it was sent.
+    page = kept(store, version, ("page", locale, request.script_root, tuple(filters.values()),
+                                 request.args.get("page"), request.args.get("per_page")), list_page)
+    supported = supported_among([card.id for card in page.items], current_user)
     return render_page_or_partial("needs/index.html", "needs/_results.html", form=form, page=page,
-                                  cards=need_cards(page.items, supported),
+                                  cards=page.items, supported=supported,
                                   can_moderate_somewhere=bool(policy.facilitated_territory_paths(current_user)))
 
 
@@ -107,7 +120,7 @@ def new():
     form = _need_form()
     if form.is_submitted() and form.validate() and form.confirmed.data != "1":
         # Without JavaScript, the similar needs come as a step before publishing.
-        similar = similar_needs(form.title.data, form.territory_id.data, authors=False)
+        similar = similar_cards(form.title.data, form.territory_id.data)
         if similar:
             return render_template("needs/new.html", form=form, similar=similar, confirming=True)
     created = {}
@@ -128,7 +141,7 @@ def similar():
     """Needs resembling the title being typed, in the territory and the territories around it."""
     title = (request.args.get("title") or "").strip()
     territory_id = request.args.get("territory_id", type=int)
-    needs = similar_needs(title, territory_id, authors=False) if title else []
+    needs = similar_cards(title, territory_id)
     return render_page_or_partial("needs/similar.html", "needs/_similar.html", similar=needs, title=title,
                                   territory_id=territory_id)
 
