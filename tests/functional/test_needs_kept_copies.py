@@ -8,8 +8,8 @@ from sqlalchemy import select, text
 
 from civicsante.accounts.models import User
 from civicsante.blueprints.needs import routes as need_views
-from civicsante.db import read_only
 from civicsante.cache import GENERATION_TABLES, NEEDS, KeptCopies, generation
+from civicsante.db import read_only
 from civicsante.extensions import db
 from civicsante.needs.models import Need
 from tests.conftest import log_in

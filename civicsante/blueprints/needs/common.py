@@ -15,7 +15,6 @@ from civicsante.errors import DomainError, NotAllowed
 from civicsante.extensions import db
 from civicsante.jinja import date_filter
 from civicsante.needs import policy
-from civicsante.needs.search import search_terms, similar_needs
 from civicsante.needs.models import (
     CHANNEL_LABELS,
     FUSIONNE,
@@ -25,6 +24,7 @@ from civicsante.needs.models import (
     NeedCategory,
     Support,
 )
+from civicsante.needs.search import search_terms, similar_needs
 from civicsante.notifications.services import deliver_immediate
 from civicsante.reference.models import TERRITORY_KIND_LABELS, Territory
 

@@ -23,13 +23,13 @@ from civicsante.reference.services import territory_choices
 
 from . import bp
 from .common import (
+    KEPT_NEEDS,
     act,
     back_to,
     category_choices,
     forbidden_when_not_allowed,
     load_comment,
     load_need,
-    KEPT_NEEDS,
     need_cards,
     one_click,
     similar_cards,
