@@ -3,8 +3,8 @@ generations that tell, with one read of one row, whether a kept copy still holds
 
 A *data generation* is a row of ``data_generation`` whose value the database itself changes, in
 the same transaction, whenever a row of the tables it covers is inserted, updated or deleted
-(triggers of migration 0009; ``GENERATION_TABLES``). A copy kept under the generation read at
-the start of a request is therefore exact for as long as that value stays the same, whichever
+(triggers of migrations 0009 and 0010; ``GENERATION_TABLES``). A copy kept under the generation
+read at the start of a request is therefore exact for as long as that value stays the same, whichever
 worker, host, script or bulk SQL wrote the change; nothing is ever invalidated, stale copies
 simply stop being asked for and leave the least-recently-used store.
 
@@ -39,7 +39,11 @@ from civicsante.extensions import db
 # boxes show: the needs themselves (texts, statuses, counts, visibility), their categories and
 # the territorial tree (names, and which territory is inside which).
 NEEDS = "needs"
-GENERATION_TABLES: dict[str, tuple[str, ...]] = {NEEDS: ("need", "need_category", "territory")}
+# The generation of what casting a ballot needs to know of a consultation (migration 0010): its
+# method, dates, territory and candidate priorities.
+CONSULTATIONS = "consultations"
+GENERATION_TABLES: dict[str, tuple[str, ...]] = {NEEDS: ("need", "need_category", "territory"),
+                                                 CONSULTATIONS: ("consultation", "priority", "territory")}
 
 
 class DataGeneration(db.Model):

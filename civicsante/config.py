@@ -71,6 +71,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = timedelta(days=int(os.environ.get("SESSION_DAYS", "14")))
+    # The session row expires PERMANENT_SESSION_LIFETIME after the login, whatever is done since:
+    # the cookie keeps the expiry it got at login too, rather than being signed and sent again on
+    # every response (Flask's default), which cost each request a signature and a Set-Cookie
+    # for a cookie that could not outlive its row anyway. A response that changes the session (a
+    # message to show, a language chosen) still sends it.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))  # seconds

@@ -95,7 +95,7 @@ def test_vote_by_majority_judgment_with_the_keyboard_only(site, live_app):
     site.navigate(lambda: page.keyboard.press("Enter"))
 
     # The receipt: its code, the vote counted once, no link to the voter.
-    expect(page).to_have_url(site.url(f"/consultations/{cid}/recu"))
+    expect(page).to_have_url(site.url(f"/consultations/{cid}/recu?vote=enregistre"))
     with live_app.app_context():
         participation = db.session.execute(select(Participation)).scalar_one()
         assert participation.user_id == resident.id
@@ -104,7 +104,8 @@ def test_vote_by_majority_judgment_with_the_keyboard_only(site, live_app):
         marks = dict(db.session.execute(select(BallotMark.priority_id, BallotMark.value)).all())
     assert marks == {int(first): 5, int(second): 1, int(third): 3}
     expect(page.locator(".receipt-code")).to_have_text(participation.receipt)
-    expect(page.get_by_role("status")).to_be_visible()  # "your vote is recorded"
+    expect(page.get_by_role("status")).to_contain_text(fr_or_en("Merci, votre vote est enregistré.",
+                                                                 "Thank you, your vote is recorded."))
 
     # The vote closes; the results are open to everyone.
     with live_app.app_context():

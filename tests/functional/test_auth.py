@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 from sqlalchemy import select
 
@@ -77,6 +79,22 @@ def test_login_renews_the_session_cookie(app, client):
     before = _session_cookie(client)
     log_in(client, user.email)
     assert _session_cookie(client) != before
+
+
+def test_the_session_cookie_lasts_as_long_as_its_row_and_is_not_sent_again_on_each_page(app, client):
+    user = make_user(app)
+    login = log_in(client, user.email)
+    cookie = next(c for c in login.headers.getlist("Set-Cookie") if c.startswith("civicsante_session="))
+    expires = re.search(r"Expires=([^;]+)", cookie).group(1)
+    with app.app_context():
+        row = db.session.execute(select(UserSession)).scalar_one()
+    # Both expire 14 days after the login.
+    assert abs(parsedate_to_datetime(expires) - row.expires_at) < timedelta(seconds=2)
+    assert client.get("/compte").status_code == 200  # its forms' CSRF token goes into the session
+    for path in ("/compte", "/besoins", "/consultations", "/"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert not [c for c in page.headers.getlist("Set-Cookie") if c.startswith("civicsante_session=")]
 
 
 def test_logout_really_ends_the_session_and_a_replayed_cookie_is_refused(app, client):

@@ -54,7 +54,7 @@ def test_a_ballot_is_read_in_a_deferred_transaction_and_written_by_inserts_alone
     statements = _statements_of(app, lambda: responses.append(client.post(url, data=form)))
 
     assert responses[0].status_code == 303
-    assert responses[0].headers["Location"].endswith(f"/consultations/{consultation.id}/recu")
+    assert responses[0].headers["Location"].endswith(f"/consultations/{consultation.id}/recu?vote=enregistre")
     with app.app_context():
         assert _count(Participation, consultation.id) == _count(Ballot, consultation.id) == 1
         assert _count(BallotMark, consultation.id) == 4

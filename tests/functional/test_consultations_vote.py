@@ -108,14 +108,16 @@ def test_every_method_ballot_is_checked_confirmed_and_counted_once(app, world, m
 
     confirmed = client.post(f"/consultations/{consultation.id}/vote/confirmer", data=_hidden_fields(html))
     assert confirmed.status_code == 303
-    assert confirmed.headers["Location"].endswith(f"/consultations/{consultation.id}/recu")
+    assert confirmed.headers["Location"].endswith(f"/consultations/{consultation.id}/recu?vote=enregistre")
     assert _counts(app, consultation.id) == (1, 1, len(marks))
     assert _marks(app, consultation.id) == marks
 
-    receipt = client.get(f"/consultations/{consultation.id}/recu")
+    receipt = client.get(confirmed.headers["Location"])
     with app.app_context():
         code = db.session.get(Participation, (consultation.id, voter.id)).receipt
     assert receipt.status_code == 200 and code in _html(receipt)
+    assert '<p class="flash flash--success">Merci, votre vote est enregistré.</p>' in _html(receipt)
+    assert "Merci" not in _html(client.get(f"/consultations/{consultation.id}/recu"))  # said once
 
 
 def test_the_confirmation_shows_the_ballot_in_words(app, world):
@@ -251,6 +253,7 @@ def test_an_open_ballot_can_be_changed_until_the_close_and_still_counts_once(app
 
     changed = client.post(confirm, data={f"rank-{c}": "1"})
     assert changed.status_code == 303
+    assert "Votre bulletin a été modifié." in _html(client.get(changed.headers["Location"]))
     assert _counts(app, consultation.id) == (1, 1, 1)
     assert _marks(app, consultation.id) == {c: 1}
 

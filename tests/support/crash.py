@@ -281,7 +281,8 @@ class BallotClient:
             return
         location = response.getheader("Location") or ""
         with self.ledger.lock:
-            if response.status == 303 and location.endswith(self.receipt):
+            # The receipt (``?vote=enregistre``, or plain for a resent ballot already counted).
+            if response.status == 303 and location.split("?", 1)[0].endswith(self.receipt):
                 self.ledger.ballots_acknowledged[index] = cycle
             else:
                 self.ledger.unexpected.append((cycle, "ballot", response.status, location, _errors(response)))

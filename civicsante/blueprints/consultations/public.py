@@ -20,6 +20,7 @@ from civicsante.blueprints.account.forms import _optional_int
 from civicsante.blueprints.forms import EmptyForm
 from civicsante.blueprints.rendering import paginate, render_page_or_partial
 from civicsante.consultations import policy, services
+from civicsante.consultations.ballot_box import ballot_box
 from civicsante.consultations.models import (
     METHOD_LABELS,
     ONLINE,
@@ -135,6 +136,12 @@ def _already_voted(consultation: Consultation, message: str):
     return _to_receipt(consultation.id)
 
 
+# What the receipt says at the top when the ballot was just cast (``?vote=``); shown again on a
+# reload of that address, which stays true: the receipt exists only once the vote is recorded.
+RECORDED, CHANGED = "enregistre", "modifie"
+RECEIPT_NOTICES = {RECORDED: _l("Thank you, your vote is recorded."), CHANGED: _l("Your ballot has been changed.")}
+
+
 def _to_receipt(consultation_id: int):
     return redirect(url_for("consultations.receipt", consultation_id=consultation_id), 303)
 
@@ -204,20 +211,22 @@ def vote(consultation_id: int):
 @reads_first  # the write lock is taken by cast_ballot once the ballot is read and checked
 @login_required
 def confirm_vote(consultation_id: int):
-    consultation = _voting_consultation(consultation_id)
-    if consultation.phase() != VOTE:
-        return _vote_closed(consultation)
-    read = read_ballot(consultation, request.form)
+    # The consultation's ballot box, kept per worker (``ballot_box``): no ORM load on the way of
+    # a valid ballot; the pages that answer anything else load the consultation.
+    box = ballot_box(consultation_id)
+    if box is None:
+        abort(404)
+    if not policy.is_eligible(current_user, box):
+        return _not_eligible(load_consultation(consultation_id))
+    if box.phase() != VOTE:
+        return _vote_closed(box)
+    read = read_ballot(box, request.form)
     if not read.ok:
-        return _ballot_page(consultation, read.values, read.errors, 422)
-    # Only an open ballot can be changed; the message is translated before the commit, which
-    # expires the user the locale is read from.
-    changing = (consultation.secrecy == OPEN
-                and services.participation_of(consultation, current_user) is not None)
-    thanks = (_("Your ballot has been changed.") if changing
-              else _("Thank you, your vote is recorded."))
+        return _ballot_page(load_consultation(consultation_id), read.values, read.errors, 422)
+    # Only an open ballot can be changed.
+    changing = box.secrecy == OPEN and services.participation_of(box, current_user) is not None
     try:
-        services.cast_ballot(consultation, current_user, read.ballot)
+        services.cast_ballot(box, current_user, read.ballot)
         db.session.commit()
     except services.AlreadyVoted:
         db.session.rollback()
@@ -225,14 +234,17 @@ def confirm_vote(consultation_id: int):
         return _to_receipt(consultation_id)
     except NotAllowed:
         db.session.rollback()
-        return _not_eligible(consultation)
+        return _not_eligible(load_consultation(consultation_id))
     except DomainError as error:  # the vote closed meanwhile, or a ballot the tally refuses
         db.session.rollback()
+        consultation = load_consultation(consultation_id)
         if consultation.phase() != VOTE:
             return _vote_closed(consultation)
         return _ballot_page(consultation, read.values, {error.field or "ballot": error.message}, 422)
-    flash(thanks, "success")
-    return _to_receipt(consultation_id)
+    # The receipt page thanks the voter (``RECEIPT_NOTICES``): no message stored in the session,
+    # whose cookie then need not be signed and sent again.
+    return redirect(url_for("consultations.receipt", consultation_id=consultation_id,
+                            vote=CHANGED if changing else RECORDED), 303)
 
 
 @bp.get("/consultations/<int:consultation_id>/recu")
@@ -243,7 +255,9 @@ def receipt(consultation_id: int):
     if participation is None:
         abort(404)
     ballot = services.open_ballot_of(consultation, current_user)
+    notice = RECEIPT_NOTICES.get(request.args.get("vote", ""))
     return render_template("consultations/receipt.html", consultation=consultation,
+                           notices=[("success", notice)] if notice else [],
                            participation=participation, may_change=_may_change(consultation, participation),
                            summary=_summary(consultation, ballot) if ballot is not None else None,
                            unranked=_unranked(consultation, ballot) if ballot is not None else [])
