@@ -12,7 +12,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, cast, delete, insert, select, update
+from sqlalchemy import ARRAY, Integer, String, bindparam, cast, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from civicsante import audit, voting
@@ -50,7 +50,7 @@ from civicsante.extensions import db
 from civicsante.needs.models import Need, Notification, Support
 from civicsante.needs.services import integrate_into_priority
 from civicsante.reference.models import Territory
-from civicsante.types import utcnow
+from civicsante.types import UTCDateTime, utcnow
 
 TITLE_MAX = 150
 MAX_PRIORITIES = 30
@@ -366,14 +366,19 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     row = _ballot_row(consultation, channel=channel, voter=voter, keep_voter=consultation.secrecy == OPEN)
     marks = _mark_rows(consultation, row["id"], ballot)
     take_write_lock(db.session)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     try:
-        written = db.session.execute(*_insert_participation_while_open(participation, now)).first()
+        if postgresql:  # the three inserts in one statement: one round trip instead of three
+            written = db.session.execute(_CAST_BALLOT_PG, _cast_ballot_pg_values(participation, row, marks, now)).first()
+        else:
+            written = db.session.execute(*_insert_participation_while_open(participation, now)).first()
     except IntegrityError:
         db.session.rollback()
         raise AlreadyVoted(_l("Your vote has already been recorded.")) from None
     if written is None:
         raise DomainError(_l("The vote is not open."))
-    _insert_ballots([row], marks)
+    if not postgresql:
+        _insert_ballots([row], marks)
     if entered_by is not None:
         audit.record(entered_by, "ballot.assisted", consultation, person_id=voter.id)
     return participation
@@ -405,6 +410,49 @@ def _insert_participation_while_open(participation: Participation, now: datetime
         "consultation_id": participation.consultation_id, "user_id": participation.user_id,
         "channel": participation.channel, "entered_by_id": participation.entered_by_id,
         "receipt": participation.receipt, "now": now}
+
+
+# PostgreSQL: the participation, the ballot and its marks written by one statement (data-modifying
+# CTEs run once each, to completion, whether or not the final SELECT reads them). The ballot is
+# inserted from the participation's RETURNING and the marks from the ballot's, so when the vote is
+# closed at ``now`` none of the three is written and the statement answers no row; a second vote
+# fails on the participation's primary key and writes nothing either.
+_CAST_BALLOT_PG = text("""
+WITH p AS (
+  INSERT INTO participation (consultation_id, user_id, channel, entered_by_id, receipt)
+  SELECT consultation.id, CAST(:user_id AS INTEGER), CAST(:channel AS VARCHAR),
+    CAST(:entered_by_id AS INTEGER), CAST(:receipt AS VARCHAR) FROM consultation
+  WHERE consultation.id = CAST(:consultation_id AS INTEGER)
+    AND consultation.vote_starts_at <= CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    AND consultation.vote_ends_at > CAST(:now AS TIMESTAMP WITH TIME ZONE)
+  RETURNING consultation_id),
+b AS (
+  INSERT INTO ballot (id, consultation_id, channel, batch_id, voter_id, territory_id, age_band, updated_at)
+  SELECT CAST(:ballot_id AS VARCHAR), p.consultation_id, CAST(:channel AS VARCHAR), NULL,
+    CAST(:voter_id AS INTEGER), CAST(:territory_id AS INTEGER), CAST(:age_band AS VARCHAR),
+    CAST(:updated_at AS TIMESTAMP WITH TIME ZONE) FROM p
+  RETURNING id, consultation_id),
+m AS (
+  INSERT INTO ballot_mark (ballot_id, priority_id, consultation_id, value)
+  SELECT b.id, mark.priority_id, b.consultation_id, mark.value
+  FROM b, unnest(CAST(:priority_ids AS INTEGER[]), CAST(:mark_values AS INTEGER[])) AS mark (priority_id, value))
+SELECT consultation_id FROM p
+""").bindparams(
+    bindparam("consultation_id", type_=Integer()), bindparam("user_id", type_=Integer()),
+    bindparam("channel", type_=String()), bindparam("entered_by_id", type_=Integer()),
+    bindparam("receipt", type_=String()), bindparam("now", type_=UTCDateTime()),
+    bindparam("ballot_id", type_=String()), bindparam("voter_id", type_=Integer()),
+    bindparam("territory_id", type_=Integer()), bindparam("age_band", type_=String()),
+    bindparam("updated_at", type_=UTCDateTime()),
+    bindparam("priority_ids", type_=ARRAY(Integer())), bindparam("mark_values", type_=ARRAY(Integer())))
+
+
+def _cast_ballot_pg_values(participation: Participation, row: dict, marks: list[dict], now: datetime) -> dict:
+    return {"consultation_id": participation.consultation_id, "user_id": participation.user_id,
+            "channel": participation.channel, "entered_by_id": participation.entered_by_id,
+            "receipt": participation.receipt, "now": now, "ballot_id": row["id"], "voter_id": row["voter_id"],
+            "territory_id": row["territory_id"], "age_band": row["age_band"], "updated_at": row["updated_at"],
+            "priority_ids": [mark["priority_id"] for mark in marks], "mark_values": [mark["value"] for mark in marks]}
 
 
 def _change_open_ballot(consultation: Consultation, voter: User, ballot, participation,
