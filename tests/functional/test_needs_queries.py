@@ -93,3 +93,17 @@ def test_detail_page_runs_the_same_queries_with_5_and_60_comments(app, client, w
     assert many <= 12
     record_property("detail_queries", many)
     print(f"\ndetail page as {who}: {few} queries with 5 comments, {many} with 60")
+
+
+def test_the_detail_page_reads_the_need_its_timeline_and_its_comments_and_nothing_of_their_authors_roles(
+        app, client, world):
+    """Authors are shown by their pseudonym: their roles (loaded with a user by default) are not
+    read — a facilitator's comment included."""
+    facilitator = make_user(app, role="facilitator", territory_id=world.commune.id)
+    need_id = _add_needs(app, world.quartier.id, facilitator.id, 1)[0]
+    _add_comments(app, need_id, 3)
+    with count_queries(app) as statements:
+        page = client.get(f"/besoins/{need_id}")
+    assert page.status_code == 200 and "Commentaire 1" in page.get_data(as_text=True)
+    assert [s for s in statements if "role_assignment" in s] == []
+    assert len(statements) <= 4  # the need with its author, the timeline, the comments and their count

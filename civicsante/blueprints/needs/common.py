@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_locale, ngettext
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
+from civicsante.accounts.models import User
 from civicsante.blueprints.forms import EmptyForm, submit
 from civicsante.blueprints.main.routes import safe_next
 from civicsante.cache import NEEDS, generation, kept, kept_copies
@@ -107,8 +109,12 @@ def similar_cards(title: str, territory_id: int | None) -> tuple[SimilarCard, ..
     return kept(kept_copies(NEEDS, KEPT_NEEDS), generation(NEEDS), ("similar", tuple(terms), territory_id), find)
 
 
+# The need's author comes with it (shown by pseudonym), without their roles: read only if asked.
+_NEED_OPTIONS = (joinedload(Need.author).lazyload(User.roles),)
+
+
 def load_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id)
+    need = db.session.get(Need, need_id, options=_NEED_OPTIONS)
     if need is None:
         abort(404)
     return need

@@ -9,8 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
+from civicsante.accounts.models import User
 from civicsante.blueprints.forms import EmptyForm, form_status
 from civicsante.blueprints.rendering import PageOf, paginate, render_page_or_partial
 from civicsante.cache import NEEDS, generation, kept, kept_copies
@@ -93,7 +94,10 @@ def detail(need_id: int):
 def _render_detail(need, comment_form, status: int = 200):
     timeline = db.session.execute(select(StatusChange).where(StatusChange.need_id == need.id)
                                   .order_by(StatusChange.at, StatusChange.id)).scalars().all()
+    # The authors are shown by their pseudonym: their roles (loaded with every user by default)
+    # would be one more query for nothing.
     comments = paginate(select(Comment).where(Comment.need_id == need.id)
+                        .options(joinedload(Comment.author).lazyload(User.roles))
                         .order_by(Comment.created_at, Comment.id))
     return render_template(
         "needs/detail.html", need=need, timeline=timeline, comments=comments, comment_form=comment_form,
