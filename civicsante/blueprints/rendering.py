@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import or_
+from sqlalchemy import func, or_, select
 
 from civicsante.extensions import db, htmx
 
@@ -31,7 +31,19 @@ def search(query, q: str, *columns):
 
 
 def paginate(query, per_page: int | None = None):
-    return db.paginate(query, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False)
+    """The page the request asks for (``?page=``, ``?per_page=``) of ``query``, with its total.
+
+    The rows are read first; the count query runs only when the page is full, or empty past the
+    first page. Otherwise the total is already known — the rows of the pages before plus this
+    one's — which spares most short lists (a need's comments, a person's notifications) a query."""
+    page = db.paginate(query, per_page=per_page or current_app.config["PAGE_SIZE"], error_out=False,
+                       count=False)
+    if len(page.items) < page.per_page and (page.items or page.page == 1):
+        page.total = (page.page - 1) * page.per_page + len(page.items)
+    else:
+        page.total = db.session.execute(
+            select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    return page
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,17 +22,26 @@ def test_people_list_runs_the_same_few_queries_whatever_the_number_of_people(app
     for _ in range(30):
         make_user(app, role="mediator", establishment_id=world.hospital.id)
     many = _queries_for(app, client, "/admin/utilisateurs")
-    assert many == few
+    # A page that is not full knows its total without counting; a full one counts it, once.
+    assert many == few + 1
+    for _ in range(30):
+        make_user(app, role="facilitator", territory_id=world.commune.id)
+    assert _queries_for(app, client, "/admin/utilisateurs") == many
     assert many <= 6
 
 
 @pytest.mark.parametrize("path", ["/admin/territoires", "/admin/etablissements", "/admin/associations"])
 def test_reference_lists_run_a_bounded_number_of_queries(app, client, world, login_as, path):
     login_as("admin")
+
+    def add_30():
+        for _ in range(30):
+            commune = make_territory(app, parent_id=world.departement.id)
+            make_establishment(app, territory_id=commune.id)
+
+    add_30()  # a full page of territories and establishments (their total counted)
     few = _queries_for(app, client, path)
-    for i in range(30):
-        commune = make_territory(app, parent_id=world.departement.id)
-        make_establishment(app, territory_id=commune.id)
+    add_30()
     assert _queries_for(app, client, path) == few
 
 
@@ -62,3 +71,20 @@ def test_people_list_is_paginated(app, client, login_as):
     second = client.get("/admin/utilisateurs?page=2").get_data(as_text=True)
     assert "Page 1 sur 2" in first and 'rel="next"' in first
     assert "Membre 29" in second and "Membre 00" not in second
+
+
+@pytest.mark.parametrize(("count", "page", "shown"), [
+    (3, 1, 3),      # a page that is not full: the total without counting
+    (25, 1, 25),    # exactly full: counted
+    (60, 2, 25),    # full, with pages after it: counted
+    (60, 3, 10),    # the last page, not full: the rows before plus its own
+    (60, 4, 0),     # past the end: counted, and nothing shown
+])
+def test_the_total_and_the_pages_are_right_whether_counted_or_not(app, client, world, login_as, count, page, shown):
+    login_as("admin")
+    for _ in range(count - 2):  # the world has 2 establishments
+        make_establishment(app, territory_id=world.commune.id)
+    html = client.get(f"/admin/etablissements?page={page}").get_data(as_text=True)
+    assert f"{count} établissements" in html
+    assert html.count('<th scope="row">') == shown
+    assert ('rel="next"' in html) == (page * 25 < count)

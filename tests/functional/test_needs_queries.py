@@ -68,7 +68,8 @@ def test_list_page_runs_the_same_queries_with_5_and_60_needs(app, client, world,
     few = [_queries(app, client, p) for p in paths]
     _add_needs(app, world.quartier.id, author.id, 55, viewer.id if viewer else None)
     many = [_queries(app, client, p) for p in paths]
-    assert many == few
+    # The same queries, and the total counted once the page is full (rendering.paginate).
+    assert many == [n + 1 for n in few]
     assert max(many) <= 12
     record_property("list_queries", many)
     print(f"\nlist page as {who}: {few} queries with 5 needs, {many} with 60")
@@ -89,7 +90,9 @@ def test_detail_page_runs_the_same_queries_with_5_and_60_comments(app, client, w
     _add_comments(app, need_id, 55)
     many = _queries(app, client, f"/besoins/{need_id}")
     last_page = _queries(app, client, f"/besoins/{need_id}?page=3")
-    assert many == few == last_page
+    # The same queries, and the total counted when the page is full (rendering.paginate); the
+    # last page, not full, knows it without counting.
+    assert many == few + 1 and last_page == few
     assert many <= 12
     record_property("detail_queries", many)
     print(f"\ndetail page as {who}: {few} queries with 5 comments, {many} with 60")
@@ -106,4 +109,4 @@ def test_the_detail_page_reads_the_need_its_timeline_and_its_comments_and_nothin
         page = client.get(f"/besoins/{need_id}")
     assert page.status_code == 200 and "Commentaire 1" in page.get_data(as_text=True)
     assert [s for s in statements if "role_assignment" in s] == []
-    assert len(statements) <= 4  # the need with its author, the timeline, the comments and their count
+    assert len(statements) <= 3  # the need with its author, the timeline, the comments (a page: no count)
