@@ -99,12 +99,14 @@ def kept_copies(name: str, size: int) -> KeptCopies:
 
 def kept(store: KeptCopies, generation_value: int | None, key: tuple, make: Callable[[], Any]) -> Any:
     """``make()``, or the copy kept for ``key`` at this generation. Without a generation (see
-    ``generation``), always ``make()``, and nothing is kept."""
+    ``generation``), always ``make()``, and nothing is kept. A ``None`` (nothing found) is not
+    kept either: requests for ids that do not exist cannot push real copies out of the store."""
     if generation_value is None:
         return make()
     full_key = (generation_value, *key)
     value = store.get(full_key)
     if value is None:
         value = make()
-        store.put(full_key, value)
+        if value is not None:
+            store.put(full_key, value)
     return value

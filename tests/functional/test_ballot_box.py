@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from civicsante.cache import CONSULTATIONS, GENERATION_TABLES, generation
+from civicsante.cache import CONSULTATIONS, GENERATION_TABLES, generation, kept_copies
+from civicsante.consultations.ballot_box import KEPT_BOXES
 from civicsante.consultations.models import Participation, Priority
 from civicsante.db import read_only
 from civicsante.extensions import db
@@ -105,8 +106,16 @@ def test_a_consultation_moved_to_another_territory_refuses_its_former_voters(app
     assert _voted(app, consultation.id) == 1
 
 
-def test_an_unknown_consultation_answers_404(app, world):
-    assert _confirm(client_for(app, _resident(app, world)), 999_999, {"grade-1": "2"}).status_code == 404
+def test_an_unknown_consultation_answers_404_and_keeps_nothing(app, world):
+    consultation = make_consultation(app, territory_id=world.commune.id)
+    voter = client_for(app, _resident(app, world))
+    assert _confirm(voter, consultation.id, _grades(app, consultation.id)).status_code == 303
+    with app.app_context():
+        store = kept_copies(CONSULTATIONS, KEPT_BOXES)
+    assert len(store) == 1
+    for unknown in range(999_000, 999_100):  # cannot push the real box out of the store
+        assert _confirm(voter, unknown, {"grade-1": "2"}).status_code == 404
+    assert len(store) == 1
 
 
 @pytest.mark.parametrize("table", GENERATION_TABLES[CONSULTATIONS])
