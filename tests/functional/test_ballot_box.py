@@ -12,12 +12,12 @@ from sqlalchemy import func, select, text
 from civicsante.cache import CONSULTATIONS, GENERATION_TABLES, generation, kept_copies
 from civicsante.consultations.ballot_box import KEPT_BOXES
 from civicsante.consultations.models import Participation, Priority
-from civicsante.db import read_only
 from civicsante.extensions import db
 from civicsante.types import utcnow
 from tests.conftest import client_for
 from tests.support.consultations import make_consultation, priority_ids
 from tests.support.factories import make_user
+from tests.support.generations import update_elsewhere_and_check_the_generation_moves_at_commit
 from tests.support.queries import count_queries
 
 
@@ -122,18 +122,7 @@ def test_an_unknown_consultation_answers_404_and_keeps_nothing(app, world):
 def test_every_write_to_the_covered_tables_moves_the_generation_when_it_commits(app, world, table):
     make_consultation(app, territory_id=world.commune.id)
     column = {"consultation": "title", "priority": "title", "territory": "name"}[table]
-    with app.app_context():
-        before = generation(CONSULTATIONS)
-        assert before is not None
-        db.session.rollback()
-        with db.engine.connect() as writer:
-            writer.execute(text(f"UPDATE {table} SET {column} = {column} || '.'"))
-            with read_only():  # another connection sees the old value until the commit
-                assert generation(CONSULTATIONS) == before
-            db.session.rollback()
-            writer.commit()
-        db.session.rollback()
-        assert generation(CONSULTATIONS) != before
+    update_elsewhere_and_check_the_generation_moves_at_commit(app, CONSULTATIONS, table, column)
 
 
 def test_a_ballot_does_not_move_the_generation(app, world):

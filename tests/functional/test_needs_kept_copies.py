@@ -9,11 +9,11 @@ from sqlalchemy import select, text
 from civicsante.accounts.models import User
 from civicsante.blueprints.needs import routes as need_views
 from civicsante.cache import GENERATION_TABLES, NEEDS, KeptCopies, generation
-from civicsante.db import read_only
 from civicsante.extensions import db
 from civicsante.needs.models import Need
 from tests.conftest import log_in
 from tests.support.factories import make_need, make_territory, make_user
+from tests.support.generations import update_elsewhere_and_check_the_generation_moves_at_commit
 from tests.support.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
@@ -119,20 +119,9 @@ def test_a_transaction_that_rolls_back_leaves_no_copy_of_what_it_wrote(app, clie
 def test_every_write_to_the_covered_tables_moves_the_generation_when_it_commits(app, world, table):
     make_need(app, territory_id=world.commune.id)
     column = {"need": "title", "need_category": "label_en", "territory": "name"}[table]
+    before = update_elsewhere_and_check_the_generation_moves_at_commit(app, NEEDS, table, column)
     with app.app_context():
-        before = generation(NEEDS)
-        assert before is not None
-        db.session.rollback()
-        with db.engine.connect() as writer:
-            writer.execute(text(f"UPDATE {table} SET {column} = {column} || '.'"))
-            # Another connection sees the old value until the commit...
-            with read_only():  # (a reader on SQLite: the writer holds the write lock)
-                assert generation(NEEDS) == before
-            db.session.rollback()
-            writer.commit()
-        db.session.rollback()
         after_update = generation(NEEDS)
-        assert after_update != before
         db.session.rollback()
         if table == "need":  # and a deletion
             with db.engine.begin() as writer:
