@@ -3,7 +3,7 @@ generations that tell, with one read of one row, whether a kept copy still holds
 
 A *data generation* is a row of ``data_generation`` whose value the database itself changes, in
 the same transaction, whenever a row of the tables it covers is inserted, updated or deleted
-(triggers of migrations 0009 and 0010; ``GENERATION_TABLES``). A copy kept under the generation
+(triggers of migrations 0009 to 0011; ``GENERATION_TABLES``). A copy kept under the generation
 read at the start of a request is therefore exact for as long as that value stays the same, whichever
 worker, host, script or bulk SQL wrote the change; nothing is ever invalidated, stale copies
 simply stop being asked for and leave the least-recently-used store.
@@ -42,8 +42,18 @@ NEEDS = "needs"
 # The generation of what casting a ballot needs to know of a consultation (migration 0010): its
 # method, dates, territory and candidate priorities.
 CONSULTATIONS = "consultations"
-GENERATION_TABLES: dict[str, tuple[str, ...]] = {NEEDS: ("need", "need_category", "territory"),
-                                                 CONSULTATIONS: ("consultation", "priority", "territory")}
+# The generation of what a need's page shows to every visitor (migration 0011): the need, its
+# category and territory, its status history, its comments, and the public names of the people
+# who wrote them.
+NEED_PAGES = "need_pages"
+GENERATION_TABLES: dict[str, tuple[str, ...]] = {
+    NEEDS: ("need", "need_category", "territory"),
+    CONSULTATIONS: ("consultation", "priority", "territory"),
+    NEED_PAGES: ("need", "need_category", "territory", "need_comment", "need_status_change", "user_account"),
+}
+# Tables a generation covers only for the updates of some columns (and for deletions): the
+# accounts' public name, not their last login.
+GENERATION_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {NEED_PAGES: {"user_account": ("pseudonym", "deleted_at")}}
 
 
 class DataGeneration(db.Model):

@@ -110,11 +110,11 @@ def similar_cards(title: str, territory_id: int | None) -> tuple[SimilarCard, ..
 
 
 # The need's author comes with it (shown by pseudonym), without their roles: read only if asked.
-_NEED_OPTIONS = (joinedload(Need.author).lazyload(User.roles),)
+NEED_OPTIONS = (joinedload(Need.author).lazyload(User.roles),)
 
 
 def load_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id, options=_NEED_OPTIONS)
+    need = db.session.get(Need, need_id, options=NEED_OPTIONS)
     if need is None:
         abort(404)
     return need

@@ -9,16 +9,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import lazyload
 
-from civicsante.accounts.models import User
 from civicsante.blueprints.forms import EmptyForm, form_status
 from civicsante.blueprints.rendering import PageOf, paginate, render_page_or_partial
 from civicsante.cache import NEEDS, generation, kept, kept_copies
 from civicsante.errors import DomainError
 from civicsante.extensions import db, htmx
 from civicsante.needs import policy, services
-from civicsante.needs.models import FUSIONNE, STATUS_LABELS, STATUSES, Comment, Need, StatusChange
+from civicsante.needs.models import FUSIONNE, STATUS_LABELS, STATUSES, Comment, Need
 from civicsante.needs.search import SORTS, filter_needs, visible_needs
 from civicsante.reference.services import territory_choices
 
@@ -37,6 +36,7 @@ from .common import (
     supported_among,
 )
 from .forms import CommentForm, NeedFilterForm, NeedForm, ReportForm
+from .page import NeedPage, need_page
 
 # A chain of merges (A into B, then B into C) is followed this far at most.
 MAX_MERGE_HOPS = 10
@@ -78,30 +78,28 @@ def index():
 
 @bp.get("/besoins/<int:need_id>")
 def detail(need_id: int):
-    need = load_need(need_id)
-    if need.merged_into_id is not None:
-        kept = need
+    page = need_page(need_id, str(get_locale()))
+    if page is None:
+        abort(404)
+    if page.need.merged_into_id is not None:
+        kept = load_need(need_id)
         for _hop in range(MAX_MERGE_HOPS):
             if kept.merged_into_id is None:
                 break
             kept = load_need(kept.merged_into_id)
         flash(_("The need “%(title)s” was merged into this one, which gathers its supports and followers.",
-                title=need.title), "info")
+                title=page.need.title), "info")
         return redirect(url_for("needs.detail", need_id=kept.id), 303)
-    return _render_detail(need, CommentForm())
+    return _render_detail(page, CommentForm())
 
 
-def _render_detail(need, comment_form, status: int = 200):
-    timeline = db.session.execute(select(StatusChange).where(StatusChange.need_id == need.id)
-                                  .order_by(StatusChange.at, StatusChange.id)).scalars().all()
-    # The authors are shown by their pseudonym: their roles (loaded with every user by default)
-    # would be one more query for nothing.
-    comments = paginate(select(Comment).where(Comment.need_id == need.id)
-                        .options(joinedload(Comment.author).lazyload(User.roles))
-                        .order_by(Comment.created_at, Comment.id))
+def _render_detail(page: NeedPage, comment_form, status: int = 200):
+    """The page of a need: what everyone sees (``page``, kept), and what this visitor may do."""
+    need = page.need
     return render_template(
-        "needs/detail.html", need=need, timeline=timeline, comments=comments, comment_form=comment_form,
-        readable=policy.can_view(current_user, need), moderator=policy.can_moderate(current_user, need),
+        "needs/detail.html", need=need, timeline=page.timeline, comments=page.comments,
+        comment_form=comment_form, readable=policy.can_view(current_user, need),
+        moderator=policy.can_moderate(current_user, need),
         supported=services.has_supported(need, current_user),
         following=services.is_following(need, current_user),
     ), status
@@ -219,7 +217,7 @@ def comment(need_id: int):
                 done=_("Your comment is published."),
                 redirect_to=url_for("needs.detail", need_id=need.id, page=last_page if last_page > 1 else None,
                                     _anchor="comments"))
-            or _render_detail(need, form, form_status(form)))
+            or _render_detail(need_page(need.id, str(get_locale())), form, form_status(form)))
 
 
 @bp.route("/commentaires/<int:comment_id>/modifier", methods=["GET", "POST"])
