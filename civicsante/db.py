@@ -14,9 +14,10 @@ read and checked, so the write lock is held only for its few inserts.
 from __future__ import annotations
 
 import contextvars
+import time
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 _read_only = contextvars.ContextVar("civicsante_read_only_transaction", default=False)
@@ -71,6 +72,29 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.info[_CHANGES_AT_BEGIN] = connection.connection.driver_connection.total_changes
 
 
+def configure_postgres(engine: Engine, ping_after_idle: float) -> None:
+    """Check a pooled connection as it is taken only when it idled in the pool for
+    ``ping_after_idle`` seconds or more (DB_PING_AFTER_IDLE in civicsante/config.py): SQLAlchemy's
+    own check (``dialect.do_ping``); when the server does not answer, ``DisconnectionError`` has
+    the pool drop that connection and take or open another (three tries)."""
+    @event.listens_for(engine, "checkin")
+    def _idle_from_now(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_it_idled(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < ping_after_idle:
+            return  # just opened, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"the connection idled and no longer answers: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("the connection idled and no longer answers")
+
+
+_IDLE_SINCE = "civicsante.idle_since"
 # Per pooled SQLite connection: whether its transaction began deferred, and the driver's count of
 # rows changed so far on the connection when it began (to tell that the transaction wrote nothing).
 _DEFERRED = "civicsante.deferred"

@@ -8,7 +8,8 @@ but the apps of one run share
   cache is keyed by the template's source checksum and by the environment's options);
 - one SQLAlchemy engine per database URL and engine options (and process): its compiled-statement
   cache survives from test to test. ``create_app`` configures a SQLite engine (pragmas, BEGIN
-  IMMEDIATE) once, not once per app, so its listeners do not pile up. ``dispose()`` at the end of
+  IMMEDIATE) or a PostgreSQL one (the check of idle connections) once, not once per app, so its
+  listeners do not pile up. ``dispose()`` at the end of
   a test still closes every connection;
 
 and the test database waits less for the disk: the PostgreSQL test database commits without
@@ -75,6 +76,7 @@ def share_template_cache(app: Flask) -> None:
 _shared_urls: set[str] = set()
 _engines: dict[tuple, object] = {}
 _configured_sqlite: weakref.WeakSet = weakref.WeakSet()
+_configured_postgres: weakref.WeakSet = weakref.WeakSet()
 _installed = False
 
 
@@ -91,13 +93,14 @@ def _install() -> None:
     _installed = True
     make_engine = SQLAlchemy._make_engine
     configure_sqlite = civicsante.configure_sqlite  # AttributeError if create_app stops using it
+    configure_postgres = civicsante.configure_postgres
 
     def _make_engine(self, bind_key, options, app):
         url = str(options.get("url"))
         if url not in _shared_urls:
             return make_engine(self, bind_key, options, app)
         key = (os.getpid(), bind_key, repr(sorted(options.items())),
-               app.config.get("SQLITE_BUSY_TIMEOUT_MS"))
+               app.config.get("SQLITE_BUSY_TIMEOUT_MS"), app.config.get("DB_PING_AFTER_IDLE"))
         if key not in _engines:
             _engines[key] = make_engine(self, bind_key, options, app)
         return _engines[key]
@@ -109,5 +112,13 @@ def _install() -> None:
         _configured_sqlite.add(engine)
         configure_sqlite(engine, busy_timeout_ms)
 
+    def _configure_postgres_once(engine, ping_after_idle):
+        # The idle time before a check is part of the engine's key above too.
+        if engine in _configured_postgres:
+            return
+        _configured_postgres.add(engine)
+        configure_postgres(engine, ping_after_idle)
+
     SQLAlchemy._make_engine = _make_engine
     civicsante.configure_sqlite = _configure_sqlite_once
+    civicsante.configure_postgres = _configure_postgres_once

@@ -142,7 +142,7 @@ def test_production_defaults_redis_rate_limits_and_a_bounded_postgresql_pool(tmp
     assert production["fallback"] is True and production["key_prefix"] == "civicsante"
     assert production["redis_timeouts"] == [0.5, 0.5]
     # pool_size, max_overflow, pool_recycle, pool_pre_ping of the engine itself.
-    assert production["pool"] == ["QueuePool", 5, 5, 1800, True]
+    assert production["pool"] == ["QueuePool", 5, 5, 1800, False]
 
 
 def test_development_counts_rate_limits_in_memory(tmp_path):
@@ -152,7 +152,7 @@ def test_development_counts_rate_limits_in_memory(tmp_path):
 def test_postgresql_pool_follows_its_settings(tmp_path):
     chosen = _resolved(tmp_path, "production", DATABASE_URL=POSTGRES_URL, DB_POOL_SIZE="3",
                        DB_MAX_OVERFLOW="0", DB_POOL_RECYCLE="600")
-    assert chosen["pool"] == ["QueuePool", 3, 0, 600, True]
+    assert chosen["pool"] == ["QueuePool", 3, 0, 600, False]
 
 
 # --- one connection per request: what the pool arithmetic above counts on -----------------------
