@@ -62,19 +62,35 @@ def build(database_url: str, voters: int):
     return app, consultation.id, priority_ids(app, consultation.id), keys
 
 
+class _SignedIn:
+    """What ``login_user`` needs of an account: its session key (``User.get_id``) and that it is
+    active."""
+    is_active = True
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def get_id(self) -> str:
+        return self.key
+
+
 def signed_requests(app, keys: list[str]) -> list[tuple[str, str]]:
     """For each session key: the session cookie as the server would have set it after login, and
     the CSRF token of the ballot form (both signed with the server's secret)."""
     from flask import session
+    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
     name = app.config["SESSION_COOKIE_NAME"]
     serializer = app.session_interface.get_signing_serializer(app)
     out = []
     for key in keys:
-        with app.test_request_context():
+        # From 127.0.0.1 without a User-Agent, as wrk and http.client send: login_user stores the
+        # identifier of that address and agent (Flask-Login's session protection), as at a real
+        # login, so that the server finds the session unchanged and sends no new cookie.
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             session.permanent = True  # as at login (auth.routes._start_session)
-            session["_user_id"] = key
+            login_user(_SignedIn(key))
             token = generate_csrf()
             out.append((f"{name}={serializer.dumps(dict(session))}", token))
     return out
