@@ -9,9 +9,15 @@ closing the vote by hand in another worker, a script, SQL typed by hand.
 
 The box answers the same questions as the model, with the model's own code (``phase``,
 ``tally_options``): ``services.cast_ballot``, ``policy.is_eligible`` and ``read_ballot`` take
-either. Pages that show the consultation still load the model. Between the read of the box and
-the write, a close is caught by the INSERT of the participation row, which checks the vote's
-dates in SQL (``services.cast_ballot``).
+either. Pages that show the consultation still load the model.
+
+A box remembers the generation it was read under. The INSERT of the participation row checks in
+SQL, under the write lock, that the vote is open and that the generation still has that value
+(``services.cast_ballot``): a ballot is written only if the consultation is still the one it was
+checked against, whatever changed between the read of the box and the write. That check is what
+lets a ballot be cast against the copy this worker keeps without reading the generation first
+(``kept_ballot_box``): when the consultation has changed meanwhile, the INSERT writes nothing,
+and the ballot is checked again against a box read afresh.
 """
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
-from civicsante.cache import CONSULTATIONS, generation, kept, kept_copies
+from civicsante.cache import CONSULTATIONS, generation, kept_copies
 from civicsante.consultations.models import Consultation, Priority
 from civicsante.extensions import db
 from civicsante.reference.models import Territory
@@ -59,6 +65,7 @@ class BallotBox:
     followup_starts_at: datetime
     territory: BoxTerritory
     priorities: tuple[BoxPriority, ...]  # in the ballot's order
+    generation: int | None = None  # of the consultations, when the box was read
 
     # The model's rules, which read only the fields above.
     phase = Consultation.phase
@@ -76,18 +83,36 @@ _PRIORITIES = (select(Priority.id).where(Priority.consultation_id == bindparam("
                .order_by(Priority.position, Priority.id))
 
 
-def _read(consultation_id: int) -> BallotBox | None:
+def _read(consultation_id: int, generation_value: int | None) -> BallotBox | None:
     row = db.session.execute(_CONSULTATION, {"id": consultation_id}).first()
     if row is None:
         return None
     priorities = db.session.execute(_PRIORITIES, {"id": consultation_id}).scalars()
     values = dict(zip(_FIELDS, row, strict=False))
     return BallotBox(**values, territory=BoxTerritory(*row[len(_FIELDS):]),
-                     priorities=tuple(BoxPriority(pid) for pid in priorities))
+                     priorities=tuple(BoxPriority(pid) for pid in priorities), generation=generation_value)
+
+
+def _store():
+    return kept_copies(CONSULTATIONS, KEPT_BOXES)
+
+
+def kept_ballot_box(consultation_id: int) -> BallotBox | None:
+    """The box this worker keeps for the consultation, without any read: it may be out of date,
+    which ``services.cast_ballot`` finds out when it writes (None if none is kept)."""
+    return _store().get(("box", consultation_id))
 
 
 def ballot_box(consultation_id: int) -> BallotBox | None:
-    """The consultation's ballot box (None if there is no such consultation): the copy this
-    worker keeps, or read afresh when the consultations' generation has moved."""
-    return kept(kept_copies(CONSULTATIONS, KEPT_BOXES), generation(CONSULTATIONS), ("box", consultation_id),
-                lambda: _read(consultation_id))
+    """The consultation's ballot box (None if there is no such consultation), up to date: the
+    copy this worker keeps if the consultations' generation has not moved since it was read,
+    otherwise read afresh (and kept, unless there is no generation to keep it under)."""
+    value = generation(CONSULTATIONS)
+    store = _store()
+    box = store.get(("box", consultation_id))
+    if box is not None and value is not None and box.generation == value:
+        return box
+    box = _read(consultation_id, value)
+    if box is not None and value is not None:  # ids that do not exist cannot push real boxes out
+        store.put(("box", consultation_id), box)
+    return box

@@ -12,11 +12,25 @@ import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, Integer, String, bindparam, cast, delete, insert, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from civicsante import audit, voting
 from civicsante.accounts.models import User
+from civicsante.cache import CONSULTATIONS, DataGeneration
 from civicsante.consultations import policy
 from civicsante.consultations.models import (
     ASSISTED,
@@ -61,6 +75,12 @@ MAX_COPIES = 1000
 
 class AlreadyVoted(DomainError):
     """One person, one vote."""
+
+
+class ConsultationChanged(DomainError):
+    """The ballot was checked against a ballot box (``ballot_box``) read under a generation of the
+    consultations that has moved since: the consultation, its priorities or its territory changed,
+    or its vote closed. Nothing was written; the ballot must be checked again."""
 
 
 # Setting up -------------------------------------------------------------------------------------
@@ -369,14 +389,14 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     try:
         if postgresql:  # the three inserts in one statement: one round trip instead of three
-            written = db.session.execute(_CAST_BALLOT_PG, _cast_ballot_pg_values(participation, row, marks, now)).first()
+            written = db.session.execute(_CAST_BALLOT_PG, _cast_ballot_pg_values(consultation, participation, row, marks, now)).first()
         else:
-            written = db.session.execute(*_insert_participation_while_open(participation, now)).first()
+            written = db.session.execute(*_insert_participation_while_open(consultation, participation, now)).first()
     except IntegrityError:
         db.session.rollback()
         raise AlreadyVoted(_l("Your vote has already been recorded.")) from None
     if written is None:
-        raise DomainError(_l("The vote is not open."))
+        raise _not_written(consultation)
     if not postgresql:
         _insert_ballots([row], marks)
     if entered_by is not None:
@@ -384,9 +404,30 @@ def cast_ballot(consultation: Consultation, voter: User, ballot, *, entered_by: 
     return participation
 
 
+# The consultations' generation still has the value the ballot box was read under (``:generation``;
+# NULL: the ballot was checked against the model, loaded in this transaction, and nothing is compared).
+_UNCHANGED = or_(bindparam("generation", type_=BigInteger()).is_(None), select(DataGeneration.value).where(
+    DataGeneration.name == CONSULTATIONS, DataGeneration.value == bindparam("generation", type_=BigInteger()))
+    .exists())
+
+
+def _generation_checked(consultation) -> int | None:
+    """The generation the ballot box was read under; None for the model (``Consultation``)."""
+    return getattr(consultation, "generation", None)
+
+
+def _not_written(consultation) -> DomainError:
+    """Why an INSERT … SELECT of the participation wrote nothing, when it was not a second vote."""
+    if _generation_checked(consultation) is not None:
+        return ConsultationChanged(_l("The consultation changed while you were voting: check your ballot "
+                                      "and confirm it again."))
+    return DomainError(_l("The vote is not open."))
+
+
 def _insert_participation_while_open_statement():
     """INSERT the participation row only if the consultation's vote is still open at ``now``
-    (the same rule as ``Consultation.phase``), in the statement itself: no SELECT under the lock.
+    (the same rule as ``Consultation.phase``) and the consultation has not changed since the
+    ballot box was read (``_UNCHANGED``), in the statement itself: no SELECT under the lock.
     RETURNING tells whether the row was written (psycopg gives no rowcount for INSERT … SELECT).
     Built once with bound parameters (every ballot runs it)."""
     def typed(name, type_):
@@ -396,7 +437,7 @@ def _insert_participation_while_open_statement():
     values = select(*(typed(name, type_) for name, type_ in zip(
         columns, (Integer(), Integer(), String(), Integer(), String()), strict=True))).where(
         Consultation.id == bindparam("consultation_id"), Consultation.vote_starts_at <= bindparam("now"),
-        Consultation.vote_ends_at > bindparam("now"))
+        Consultation.vote_ends_at > bindparam("now"), _UNCHANGED)
     table = Participation.__table__
     return insert(table).from_select(columns, values).returning(table.c.user_id)
 
@@ -404,12 +445,12 @@ def _insert_participation_while_open_statement():
 _INSERT_PARTICIPATION_WHILE_OPEN = _insert_participation_while_open_statement()
 
 
-def _insert_participation_while_open(participation: Participation, now: datetime):
+def _insert_participation_while_open(consultation, participation: Participation, now: datetime):
     """The statement and its values: ``session.execute(*_insert_participation_while_open(…))``."""
     return _INSERT_PARTICIPATION_WHILE_OPEN, {
         "consultation_id": participation.consultation_id, "user_id": participation.user_id,
         "channel": participation.channel, "entered_by_id": participation.entered_by_id,
-        "receipt": participation.receipt, "now": now}
+        "receipt": participation.receipt, "now": now, "generation": _generation_checked(consultation)}
 
 
 # PostgreSQL: the participation, the ballot and its marks written by one statement (data-modifying
@@ -425,6 +466,8 @@ WITH p AS (
   WHERE consultation.id = CAST(:consultation_id AS INTEGER)
     AND consultation.vote_starts_at <= CAST(:now AS TIMESTAMP WITH TIME ZONE)
     AND consultation.vote_ends_at > CAST(:now AS TIMESTAMP WITH TIME ZONE)
+    AND (CAST(:generation AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM data_generation
+      WHERE data_generation.name = 'consultations' AND data_generation.value = CAST(:generation AS BIGINT)))
   RETURNING consultation_id),
 b AS (
   INSERT INTO ballot (id, consultation_id, channel, batch_id, voter_id, territory_id, age_band, updated_at)
@@ -443,12 +486,14 @@ SELECT consultation_id FROM p
     bindparam("receipt", type_=String()), bindparam("now", type_=UTCDateTime()),
     bindparam("ballot_id", type_=String()), bindparam("voter_id", type_=Integer()),
     bindparam("territory_id", type_=Integer()), bindparam("age_band", type_=String()),
-    bindparam("updated_at", type_=UTCDateTime()),
+    bindparam("updated_at", type_=UTCDateTime()), bindparam("generation", type_=BigInteger()),
     bindparam("priority_ids", type_=ARRAY(Integer())), bindparam("mark_values", type_=ARRAY(Integer())))
 
 
-def _cast_ballot_pg_values(participation: Participation, row: dict, marks: list[dict], now: datetime) -> dict:
+def _cast_ballot_pg_values(consultation, participation: Participation, row: dict, marks: list[dict],
+                           now: datetime) -> dict:
     return {"consultation_id": participation.consultation_id, "user_id": participation.user_id,
+            "generation": _generation_checked(consultation),
             "channel": participation.channel, "entered_by_id": participation.entered_by_id,
             "receipt": participation.receipt, "now": now, "ballot_id": row["id"], "voter_id": row["voter_id"],
             "territory_id": row["territory_id"], "age_band": row["age_band"], "updated_at": row["updated_at"],
@@ -462,13 +507,14 @@ def _change_open_ballot(consultation: Consultation, voter: User, ballot, partici
         Ballot.consultation_id == consultation.id, Ballot.voter_id == voter.id)).scalar_one()
     marks = _mark_rows(consultation, ballot_id, ballot)
     still_open = select(Consultation.id).where(Consultation.id == consultation.id,
-                                               Consultation.vote_ends_at > now).exists()
+                                               Consultation.vote_ends_at > now, _UNCHANGED).exists()
     take_write_lock(db.session)
     changed = db.session.execute(
         update(Ballot).where(Ballot.id == ballot_id, still_open).values(updated_at=utcnow())
-        .returning(Ballot.id).execution_options(synchronize_session=False)).first()
+        .returning(Ballot.id).execution_options(synchronize_session=False),
+        {"generation": _generation_checked(consultation)}).first()
     if changed is None:
-        raise DomainError(_l("The vote is not open."))
+        raise _not_written(consultation)
     db.session.execute(delete(BallotMark).where(BallotMark.ballot_id == ballot_id))
     db.session.execute(insert(BallotMark.__table__), marks)
     return participation

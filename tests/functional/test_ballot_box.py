@@ -4,12 +4,14 @@ consultation, a priority or a territory changes — whoever changed it: the app,
 SQL typed by hand. Runs on both databases."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from civicsante.cache import CONSULTATIONS, GENERATION_TABLES, generation, kept_copies
+from civicsante.consultations import services
 from civicsante.consultations.ballot_box import KEPT_BOXES
 from civicsante.consultations.models import Participation, Priority
 from civicsante.extensions import db
@@ -134,3 +136,77 @@ def test_a_ballot_does_not_move_the_generation(app, world):
                     _grades(app, consultation.id)).status_code == 303
     with app.app_context():
         assert generation(CONSULTATIONS) == before
+
+
+def test_a_ballot_on_the_kept_box_reads_no_generation_before_writing(app, world):
+    """The box this worker keeps is tried as it is: the write itself checks that it still holds."""
+    consultation = make_consultation(app, territory_id=world.commune.id, priorities=3)
+    form = _grades(app, consultation.id)
+    assert _confirm(client_for(app, _resident(app, world)), consultation.id, form).status_code == 303
+    second = client_for(app, _resident(app, world))
+    with count_queries(app) as statements:
+        assert _confirm(second, consultation.id, form).status_code == 303
+    assert [s for s in statements if s.lstrip().upper().startswith("SELECT") and "data_generation" in s] == []
+    assert _voted(app, consultation.id) == 2
+
+
+def _add_a_priority_when_the_ballot_is_written(app, monkeypatch, consultation_id: int) -> list[str]:
+    """Just before the ballot's write lock is taken (its checks done against the ballot box), a
+    priority is added and committed on another connection, once. Answers the new candidate id
+    (filled in once added)."""
+    added: list[str] = []
+    take_write_lock = services.take_write_lock
+
+    def priority_added_first(session):
+        if not added:
+            _elsewhere(app, "INSERT INTO priority (consultation_id, title, description, position, created_at)"
+                       " VALUES (:c, 'Priorité ajoutée', '', 9, :t)", c=consultation_id, t=utcnow())
+            with app.app_context():
+                added.append(str(db.session.execute(select(func.max(Priority.id))).scalar_one()))
+        take_write_lock(session)
+
+    monkeypatch.setattr(services, "take_write_lock", priority_added_first)
+    return added
+
+
+@pytest.mark.parametrize("box", ["kept", "read for this ballot"])
+def test_a_priority_added_while_the_ballot_is_written_refuses_it(app, world, monkeypatch, box):
+    """The consultation changes between the checks of the ballot and its write: nothing is
+    written, and the voter is asked to grade the new priority."""
+    consultation = make_consultation(app, territory_id=world.commune.id, phase="vote", priorities=2)
+    form = _grades(app, consultation.id)
+    if box == "kept":
+        assert _confirm(client_for(app, _resident(app, world)), consultation.id, form).status_code == 303
+    before = _voted(app, consultation.id)
+    added = _add_a_priority_when_the_ballot_is_written(app, monkeypatch, consultation.id)
+
+    voter = client_for(app, _resident(app, world))
+    refused = _confirm(voter, consultation.id, form)
+    assert refused.status_code == 422
+    assert f'name="grade-{added[0]}"' in refused.get_data(as_text=True)
+    assert _voted(app, consultation.id) == before
+    assert _confirm(voter, consultation.id, {**form, f"grade-{added[0]}": "1"}).status_code == 303
+    assert _voted(app, consultation.id) == before + 1
+
+
+def test_a_consultation_changing_at_every_try_tells_the_voter_and_writes_nothing(app, world, monkeypatch):
+    consultation = make_consultation(app, territory_id=world.commune.id, phase="vote", priorities=2)
+    form = _grades(app, consultation.id)
+    take_write_lock = services.take_write_lock
+    tries = []
+
+    def retitled_first(session):
+        tries.append(1)
+        _elsewhere(app, "UPDATE consultation SET title = :t WHERE id = :id", t=f"Titre {len(tries)}",
+                   id=consultation.id)
+        take_write_lock(session)
+
+    monkeypatch.setattr(services, "take_write_lock", retitled_first)
+    refused = _confirm(client_for(app, _resident(app, world)), consultation.id, form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "La consultation a changé pendant que vous votiez : vérifiez votre bulletin" in page
+    for name in form:  # the grades given are kept
+        assert re.search(rf'name="{name}" id="{name}-4" value="4"\s+checked', page)
+    assert len(tries) == 3
+    assert _voted(app, consultation.id) == 0

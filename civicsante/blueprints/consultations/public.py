@@ -20,7 +20,7 @@ from civicsante.blueprints.account.forms import _optional_int
 from civicsante.blueprints.forms import EmptyForm
 from civicsante.blueprints.rendering import paginate, render_page_or_partial
 from civicsante.consultations import policy, services
-from civicsante.consultations.ballot_box import ballot_box
+from civicsante.consultations.ballot_box import ballot_box, kept_ballot_box
 from civicsante.consultations.models import (
     METHOD_LABELS,
     ONLINE,
@@ -212,17 +212,39 @@ def vote(consultation_id: int):
 @login_required
 def confirm_vote(consultation_id: int):
     # The consultation's ballot box, kept per worker (``ballot_box``): no ORM load on the way of
-    # a valid ballot; the pages that answer anything else load the consultation.
-    box = ballot_box(consultation_id)
-    if box is None:
-        abort(404)
+    # a valid ballot; the pages that answer anything else load the consultation. The box this
+    # worker keeps is tried first without reading anything: the INSERT of the ballot checks that
+    # the consultation has not changed since the box was read. A refusal is only given on a box
+    # known to be up to date; a ballot that finds the consultation changed is checked again on
+    # a fresh box, twice at most.
+    box, fresh = kept_ballot_box(consultation_id), False
+    for retries_left in (2, 1, 0):
+        if box is None:
+            box, fresh = ballot_box(consultation_id), True
+            if box is None:
+                abort(404)
+        answer = _cast(consultation_id, box, fresh=fresh, may_retry=retries_left > 0)
+        if answer is not None:
+            return answer
+        db.session.rollback()
+        box = None
+    raise AssertionError("the last try always answers")  # pragma: no cover
+
+
+def _cast(consultation_id: int, box, *, fresh: bool, may_retry: bool):
+    """Cast the ballot of the form against ``box``, and answer the page to send; None to be
+    called again with a fresh box: instead of a refusal decided on a box that may be out of date
+    (``fresh`` false), or when the database found that the consultation changed (``may_retry``)."""
+    def refuse(answer):
+        return answer() if fresh else None
+
     if not policy.is_eligible(current_user, box):
-        return _not_eligible(load_consultation(consultation_id))
+        return refuse(lambda: _not_eligible(load_consultation(consultation_id)))
     if box.phase() != VOTE:
-        return _vote_closed(box)
+        return refuse(lambda: _vote_closed(box))
     read = read_ballot(box, request.form)
     if not read.ok:
-        return _ballot_page(load_consultation(consultation_id), read.values, read.errors, 422)
+        return refuse(lambda: _ballot_page(load_consultation(consultation_id), read.values, read.errors, 422))
     # Only an open ballot can be changed.
     changing = box.secrecy == OPEN and services.participation_of(box, current_user) is not None
     try:
@@ -232,19 +254,33 @@ def confirm_vote(consultation_id: int):
         db.session.rollback()
         flash(_("Your vote had already been recorded."), "info")
         return _to_receipt(consultation_id)
+    except services.ConsultationChanged as error:
+        if may_retry:
+            return None
+        db.session.rollback()
+        return _refused_after_all(consultation_id, read.values, error)
     except NotAllowed:
         db.session.rollback()
-        return _not_eligible(load_consultation(consultation_id))
-    except DomainError as error:  # the vote closed meanwhile, or a ballot the tally refuses
+        return refuse(lambda: _not_eligible(load_consultation(consultation_id)))
+    except DomainError:  # the vote closed meanwhile, or a ballot the tally refuses
         db.session.rollback()
-        consultation = load_consultation(consultation_id)
-        if consultation.phase() != VOTE:
-            return _vote_closed(consultation)
-        return _ballot_page(consultation, read.values, {error.field or "ballot": error.message}, 422)
+        refused = error
+        return refuse(lambda: _refused_after_all(consultation_id, read.values, refused))
     # The receipt page thanks the voter (``RECEIPT_NOTICES``): no message stored in the session,
     # whose cookie then need not be signed and sent again.
     return redirect(url_for("consultations.receipt", consultation_id=consultation_id,
                             vote=CHANGED if changing else RECORDED), 303)
+
+
+def _refused_after_all(consultation_id: int, values: dict, error: DomainError):
+    """A ballot checked and then refused by the database: the vote closed meanwhile, or the
+    consultation changed (the ballot page again, on the consultation as it is now)."""
+    consultation = load_consultation(consultation_id)
+    if not policy.is_eligible(current_user, consultation):
+        return _not_eligible(consultation)
+    if consultation.phase() != VOTE:
+        return _vote_closed(consultation)
+    return _ballot_page(consultation, values, {error.field or "ballot": error.message}, 422)
 
 
 @bp.get("/consultations/<int:consultation_id>/recu")
