@@ -210,3 +210,24 @@ def test_a_consultation_changing_at_every_try_tells_the_voter_and_writes_nothing
         assert re.search(rf'name="{name}" id="{name}-4" value="4"\s+checked', page)
     assert len(tries) == 3
     assert _voted(app, consultation.id) == 0
+
+
+def test_without_a_generation_a_vote_closed_while_the_ballot_is_written_refuses_it(app, world, monkeypatch):
+    """No generation row (a database emptied by hand): nothing is kept, and the write still
+    checks the vote's dates."""
+    consultation = make_consultation(app, territory_id=world.commune.id, phase="vote", priorities=2)
+    _elsewhere(app, "DELETE FROM data_generation WHERE name = :n", n=CONSULTATIONS)
+    take_write_lock = services.take_write_lock
+
+    def closed_first(session):
+        _elsewhere(app, "UPDATE consultation SET vote_ends_at = :t WHERE id = :id",
+                   t=utcnow() - timedelta(seconds=1), id=consultation.id)
+        take_write_lock(session)
+
+    monkeypatch.setattr(services, "take_write_lock", closed_first)
+    voter = client_for(app, _resident(app, world))
+    refused = _confirm(voter, consultation.id, _grades(app, consultation.id))
+    assert refused.status_code == 303
+    assert refused.headers["Location"].endswith(f"/consultations/{consultation.id}")
+    assert "Le vote n&#39;est pas ouvert." in voter.get(refused.headers["Location"]).get_data(as_text=True)
+    assert _voted(app, consultation.id) == 0

@@ -262,7 +262,7 @@ def _cast(consultation_id: int, box, *, fresh: bool, may_retry: bool):
     except NotAllowed:
         db.session.rollback()
         return refuse(lambda: _not_eligible(load_consultation(consultation_id)))
-    except DomainError:  # the vote closed meanwhile, or a ballot the tally refuses
+    except DomainError as error:  # the vote closed meanwhile, or a ballot the tally refuses
         db.session.rollback()
         refused = error
         return refuse(lambda: _refused_after_all(consultation_id, read.values, refused))
