@@ -64,8 +64,10 @@ PAGE_TITLES = {
     "baseline_vote": "Référence : un vote",
 }
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/civicsante_bench"
-# Voters of the open consultation for the ballot runs at 1, 16 and 64 clients (disjoint slices).
-VOTER_SLICES = {1: (0, 2_000), 16: (2_000, 6_000), 64: (6_000, 9_500)}
+# Every ballot run (the warm-up, then 1, 16 and 64 clients) starts from an open consultation
+# without ballots and may use all the signed-in residents as distinct voters: 10,000, that is
+# 2,000 ballots/s for 5 s. Fixed slices of them ran out at 1 client once the machine cast 424
+# ballots/s (2,000 voters for 5 s): the voters of the last 121 answers had already voted.
 # Each warm-up runs at this many connections at least, so that every worker has served the page
 # (or cast a ballot) before it is measured: at 1 client, one worker could take every warm-up
 # request, and the other's first requests (its SQL statements compiled, its templates loaded,
@@ -74,7 +76,6 @@ WARMUP_CLIENTS = 8
 # The ratio budgets' level: there, each CivicSanté figure is divided by a baseline figure taken
 # just before it (class Baseline); at 1 and 64 clients, by the baseline's first measure.
 PAIRED_CLIENTS = 16
-WARMUP_VOTERS = (9_500, 10_000)
 
 BUDGETS_TEXT = {
     "ratio": "ratio ≥ 0,5 de la référence à 16 clients (page en lecture)",
@@ -304,6 +305,13 @@ def _participations(engine, consultation_id: int) -> int:
                             {"c": consultation_id}).scalar_one()
 
 
+def _remove_ballots(engine, consultation_id: int) -> None:
+    """The consultation's ballots, marks and participations removed: its voters may vote again."""
+    with engine.begin() as conn:
+        for table in ("ballot_mark", "ballot", "participation"):
+            conn.execute(text(f"DELETE FROM {table} WHERE consultation_id = :c"), {"c": consultation_id})
+
+
 def _dataset(kind: str, database_url: str, args):
     """The dataset, built — or, with --reuse-sqlite, loaded from a previous run's folder (SQLite
     only; the open consultation's ballots are removed so that every voter may vote again)."""
@@ -315,9 +323,7 @@ def _dataset(kind: str, database_url: str, args):
     if saved is not None and saved.exists():
         data = dataset.BenchData(**json.loads(saved.read_text()))
         engine = create_engine(data.database_url)
-        with engine.begin() as conn:
-            for table in ("ballot_mark", "ballot", "participation"):
-                conn.execute(text(f"DELETE FROM {table} WHERE consultation_id = :c"), {"c": data.open_id})
+        _remove_ballots(engine, data.open_id)
         engine.dispose()
         print(f"\n… {kind} : données reprises de {saved.parent}", flush=True)
         return data
@@ -408,16 +414,17 @@ def measure_civicsante(kind: str, database_url: str, baseline: Baseline, baselin
             print(f"  {PAGE_TITLES[name]} : " + ", ".join(
                 f"{c} client(s) {f['rps']:.0f}/s" for c, f in out["pages"][name].items()), flush=True)
         out["pages"]["bulletin"] = {}
-        wrk(port, ballot_lines(*WARMUP_VOTERS), WARMUP_CLIENTS, args.warmup, folder, statuses=True)
+        voters = ballot_lines(0, len(credentials))
+        wrk(port, voters, WARMUP_CLIENTS, args.warmup, folder, statuses=True)
         for clients in CLIENTS:
             reference = (baseline.vote(clients) if clients == PAIRED_CLIENTS
                          else baseline_figures["vote"][str(clients)])
-            before = _participations(engine, data.open_id)
-            figures = wrk(port, ballot_lines(*VOTER_SLICES[clients]), clients, args.seconds, folder, statuses=True)
-            recorded = _participations(engine, data.open_id) - before
+            _remove_ballots(engine, data.open_id)
+            figures = wrk(port, voters, clients, args.seconds, folder, statuses=True)
+            recorded = _participations(engine, data.open_id)
             acknowledged = figures["statuses"].get("303", 0)
             figures["ballots_recorded"] = recorded
-            # A 303 for a voter already counted would mean the slice of voters ran out.
+            # A 303 for a voter already counted would mean the voters ran out.
             figures["errors"] += max(0, acknowledged - recorded)
             figures["baseline_rps"] = reference["rps"]
             figures["ratio"] = _ratio(figures["rps"], figures["baseline_rps"])
