@@ -271,7 +271,9 @@ class BallotMark(db.Model):
 
     __tablename__ = "ballot_mark"
     __table_args__ = (
-        Index("ix_ballot_mark_tally", "consultation_id", "priority_id", "value"),
+        # A consultation's marks in the order of its ballots: a ballot's marks side by side (one
+        # page written per ballot), the recount's order, and the tallies' columns (migration 0012).
+        Index("ix_ballot_mark_ballots", "consultation_id", "ballot_id", "priority_id", "value"),
         {"sqlite_with_rowid": False},
     )
 

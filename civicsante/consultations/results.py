@@ -287,12 +287,16 @@ def refreshed(consultation: Consultation) -> Consultation:
 
 # Recount ----------------------------------------------------------------------------------------
 
+def marks_in_ballot_order(consultation_id: int):
+    """The consultation's marks, ballot by ballot (read from ``ix_ballot_mark_ballots``, in its order)."""
+    return (select(BallotMark.ballot_id, BallotMark.priority_id, BallotMark.value)
+            .where(BallotMark.consultation_id == consultation_id).order_by(BallotMark.ballot_id))
+
+
 def anonymised_ballots(consultation: Consultation) -> list:
     """Every counted ballot in the tally library's shape, shuffled: no voter, no time, no
     channel, no id. Read in batches (stream of marks ordered by ballot)."""
-    rows = db.session.execute(select(BallotMark.ballot_id, BallotMark.priority_id, BallotMark.value)
-                              .where(BallotMark.consultation_id == consultation.id)
-                              .order_by(BallotMark.ballot_id)).yield_per(10_000)
+    rows = db.session.execute(marks_in_ballot_order(consultation.id)).yield_per(10_000)
     ballots: list = []
     current, marks = None, {}
     for ballot_id, pid, value in rows:
