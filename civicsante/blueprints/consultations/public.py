@@ -8,6 +8,8 @@ page, which shows them pre-filled.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -264,8 +266,7 @@ def _cast(consultation_id: int, box, *, fresh: bool, may_retry: bool):
         return refuse(lambda: _not_eligible(load_consultation(consultation_id)))
     except DomainError as error:  # the vote closed meanwhile, or a ballot the tally refuses
         db.session.rollback()
-        refused = error
-        return refuse(lambda: _refused_after_all(consultation_id, read.values, refused))
+        return refuse(partial(_refused_after_all, consultation_id, read.values, error))
     # The receipt page thanks the voter (``RECEIPT_NOTICES``): no message stored in the session,
     # whose cookie then need not be signed and sent again.
     return redirect(url_for("consultations.receipt", consultation_id=consultation_id,
